@@ -1,0 +1,1 @@
+//! Throwaway PostgreSQL for tests (see issue 5).
