@@ -104,6 +104,9 @@ pub struct RunArgs {
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
     pub run: String,
+    /// Give a secret param again (secrets are never stored): --param name=value.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
     /// Run this interrupted `once` step again.
     #[arg(long, value_name = "STEP")]
     pub rerun: Vec<String>,
@@ -162,6 +165,12 @@ pub struct ApproveArgs {
 #[derive(Args, Debug)]
 pub struct RollbackArgs {
     pub run: String,
+    /// Give a secret param again (secrets are never stored): --param name=value.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Roll back even though steps with undos changed in the file.
+    #[arg(long)]
+    pub accept_changes: bool,
     #[command(flatten)]
     pub exec: ExecArgs,
     #[command(flatten)]

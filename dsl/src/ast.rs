@@ -103,6 +103,10 @@ pub struct Runbook {
     /// them by position; nothing else needs them.
     pub comments: Vec<Comment>,
     pub span: Span,
+    /// blake3 of the exact source text (hex), set by the parser. Not part of
+    /// the tree's meaning, so not serialized and not in [`Runbook::shape`].
+    #[serde(skip)]
+    pub source_hash: String,
 }
 
 /// `runbook "title" { key value … }`
@@ -351,7 +355,7 @@ impl Runbook {
     }
 }
 
-fn strip_spans(v: &mut serde_json::Value) {
+pub(crate) fn strip_spans(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(map) => {
             map.retain(|k, _| !(k == "span" || k.ends_with("_span")));

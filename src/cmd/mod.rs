@@ -1,8 +1,19 @@
 //! One module per subcommand; each returns the process exit code.
 
+mod files;
 mod fmt;
 mod lint;
+mod report;
+mod approve;
+mod log;
+mod resume;
+mod rollback;
 mod run;
+mod run_report;
+mod run_source;
+mod run_state;
+mod status;
+mod stdout;
 
 use crate::cli::{Cli, Command};
 
@@ -22,11 +33,11 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Lint(args) => lint::lint(args),
         Command::Fmt(args) => fmt::fmt(args),
         Command::Run(args) => run::run(args),
-        Command::Resume(args) => run::resume(args),
-        Command::Status(args) => run::status(args),
-        Command::Runs(args) => run::runs(args),
-        Command::Log(args) => run::log(args),
-        Command::Approve(args) => run::approve(args),
-        Command::Rollback(args) => run::rollback(args),
+        Command::Resume(args) => resume::resume(args),
+        Command::Status(args) => status::status(args),
+        Command::Runs(args) => status::runs(args),
+        Command::Log(args) => log::log(args),
+        Command::Approve(args) => approve::approve(args),
+        Command::Rollback(args) => rollback::rollback(args),
     }
 }

@@ -1,32 +1,65 @@
-//! `runbook run|resume|status|runs|log|approve|rollback` (issue 3).
-//! May be split into one file per subcommand.
+//! `runbook run FILE`: lint-check, then start a run (or a dry run).
 
-use super::exit;
-use crate::cli::{ApproveArgs, LogArgs, ResumeArgs, RollbackArgs, RunArgs, RunsArgs, StatusArgs};
+use std::io::IsTerminal;
+use std::sync::Arc;
 
-fn not_built(what: &str) -> u8 {
-    eprintln!("error: `runbook {what}` is not built yet");
-    exit::USAGE
+use runbook_interpreter::{Options, Store};
+use runbook_stdlib::KubeOptions;
+
+use super::run_report::{self, render};
+use super::run_source::{self, Text};
+use super::{exit, run_state};
+use crate::cli::{ExecArgs, RunArgs};
+
+/// Options shared by run, resume and rollback.
+pub fn options(store: Arc<dyn Store>, params: &[String], exec: &ExecArgs, dry_run: bool) -> Options {
+    Options {
+        store,
+        params: params.to_vec(),
+        yes: exec.yes,
+        dry_run,
+        verbose: exec.verbose,
+        kube: KubeOptions {
+            context: exec.context.clone(),
+            kubeconfig: exec.kubeconfig.clone(),
+        },
+        interactive: std::io::stdin().is_terminal(),
+        live: std::io::stdout().is_terminal(),
+    }
 }
 
-pub fn run(_a: RunArgs) -> u8 {
-    not_built("run")
+/// The async runtime runs are executed on (Rhai runs on its blocking pool).
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::FAILED
+        })
 }
-pub fn resume(_a: ResumeArgs) -> u8 {
-    not_built("resume")
-}
-pub fn status(_a: StatusArgs) -> u8 {
-    not_built("status")
-}
-pub fn runs(_a: RunsArgs) -> u8 {
-    not_built("runs")
-}
-pub fn log(_a: LogArgs) -> u8 {
-    not_built("log")
-}
-pub fn approve(_a: ApproveArgs) -> u8 {
-    not_built("approve")
-}
-pub fn rollback(_a: RollbackArgs) -> u8 {
-    not_built("rollback")
+
+pub fn run(a: RunArgs) -> u8 {
+    let store = match run_state::open(&a.state) {
+        Ok(s) => s,
+        Err(d) => {
+            render(Box::new(d), &None);
+            return exit::USAGE;
+        }
+    };
+    let mut text: Text = None;
+    let src = match run_source::load(&a.file, &mut text) {
+        Ok(s) => s,
+        Err(r) => return run_report::refused(r, &text),
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let opts = options(store, &a.params, &a.exec, a.dry_run);
+    match rt.block_on(runbook_interpreter::start(src, opts)) {
+        Ok(f) => run_report::finished(f, &text, "resume"),
+        Err(r) => run_report::refused(r, &text),
+    }
 }

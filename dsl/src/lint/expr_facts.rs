@@ -11,9 +11,9 @@ use std::ops::Range;
 
 /// How a function is called.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallKind {
+pub enum CallKind<'a> {
     /// `kube::deployment(…)`
-    Module(String),
+    Module(&'a str),
     /// `env(…)`
     Free,
     /// `app.scale(…)`
@@ -22,9 +22,9 @@ pub enum CallKind {
 
 /// One call in an expression. Ranges are byte offsets into the expression text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Call {
-    pub kind: CallKind,
-    pub name: String,
+pub struct Call<'a> {
+    pub kind: CallKind<'a>,
+    pub name: &'a str,
     /// From the module (or the name) to the closing parenthesis.
     pub range: Range<usize>,
     /// Inside the parentheses.
@@ -51,17 +51,18 @@ pub struct Template {
 
 /// Everything lint reads from one expression.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExprFacts {
+pub struct ExprFacts<'a> {
     /// Names used as variables (not properties, methods, modules or map keys).
-    pub refs: Vec<(String, Range<usize>)>,
-    pub calls: Vec<Call>,
+    pub refs: Vec<(&'a str, Range<usize>)>,
+    pub calls: Vec<Call<'a>>,
     pub templates: Vec<Template>,
 }
 
-impl ExprFacts {
+impl<'a> ExprFacts<'a> {
     /// Scan an expression's text.
-    pub fn scan(text: &str) -> ExprFacts {
+    pub fn scan(text: &'a str) -> ExprFacts<'a> {
         let mut scanner = Scanner {
+            text,
             src: text.as_bytes(),
             pos: 0,
             facts: ExprFacts::default(),
@@ -82,7 +83,7 @@ impl ExprFacts {
 
     /// Whether `name` is used as a variable anywhere in the expression.
     pub fn references(&self, name: &str) -> bool {
-        self.refs.iter().any(|(n, _)| n == name)
+        self.refs.iter().any(|(n, _)| *n == name)
     }
 }
 
@@ -96,9 +97,10 @@ enum Prev {
 }
 
 struct Scanner<'a> {
+    text: &'a str,
     src: &'a [u8],
     pos: usize,
-    facts: ExprFacts,
+    facts: ExprFacts<'a>,
     /// One entry per open bracket: the call it belongs to, if any.
     open: Vec<Option<usize>>,
     prev: Prev,
@@ -110,7 +112,7 @@ const KEYWORDS: &[&str] = &[
     "export", "as", "global", "Fn", "call", "curry", "this", "is_def_var", "is_def_fn",
 ];
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     /// Scan until `end`, or until the `}` closing an interpolation when
     /// `in_interpolation` (returns just before it).
     fn run(&mut self, end: usize, in_interpolation: bool) {
@@ -249,7 +251,7 @@ impl Scanner<'_> {
         while self.pos < end && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_') {
             self.pos += 1;
         }
-        let name = String::from_utf8_lossy(&self.src[start..self.pos]).into_owned();
+        let name = &self.text[start..self.pos];
         let before = self.prev;
         self.prev = Prev::Other;
         let after = self.next_non_space(end);
@@ -258,7 +260,7 @@ impl Scanner<'_> {
 
         if next == Some(b':') && next2 == Some(b':') {
             // A module name: the path continues; remember where it started.
-            self.module_path(start, name, end);
+            self.module_path(start, end);
             return;
         }
         if next == Some(b'(') {
@@ -266,20 +268,20 @@ impl Scanner<'_> {
                 Prev::Dot => CallKind::Method,
                 _ => CallKind::Free,
             };
-            if before != Prev::PathSep && !KEYWORDS.contains(&name.as_str()) {
-                self.open_call(kind, name, start, after.unwrap_or(self.pos), end);
+            if before != Prev::PathSep && !KEYWORDS.contains(&name) {
+                self.open_call(kind, name, start, after.unwrap_or(self.pos));
             }
             return;
         }
         let is_map_key = next == Some(b':') && next2 != Some(b':');
-        if before != Prev::Dot && before != Prev::PathSep && !is_map_key && !KEYWORDS.contains(&name.as_str()) {
+        if before != Prev::Dot && before != Prev::PathSep && !is_map_key && !KEYWORDS.contains(&name) {
             self.facts.refs.push((name, start..self.pos));
         }
     }
 
     /// `a::b::c(…)`: the last segment is the function, the rest the module.
-    fn module_path(&mut self, start: usize, first: String, end: usize) {
-        let mut module = first;
+    fn module_path(&mut self, start: usize, end: usize) {
+        let mut module_end = self.pos;
         loop {
             // At `::`.
             let Some(sep) = self.next_non_space(end) else { return };
@@ -292,7 +294,7 @@ impl Scanner<'_> {
             while self.pos < end && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_') {
                 self.pos += 1;
             }
-            let segment = String::from_utf8_lossy(&self.src[seg_start..self.pos]).into_owned();
+            let segment = &self.text[seg_start..self.pos];
             if segment.is_empty() {
                 self.prev = Prev::Other;
                 return;
@@ -301,19 +303,19 @@ impl Scanner<'_> {
             let next = after.and_then(|i| self.src.get(i).copied());
             let next2 = after.and_then(|i| self.src.get(i + 1).copied());
             if next == Some(b':') && next2 == Some(b':') {
-                module = format!("{module}::{segment}");
+                module_end = self.pos;
                 continue;
             }
             self.prev = Prev::Other;
             if next == Some(b'(') {
-                self.open_call(CallKind::Module(module), segment, start, after.unwrap_or(self.pos), end);
+                let module = &self.text[start..module_end];
+                self.open_call(CallKind::Module(module), segment, start, after.unwrap_or(self.pos));
             }
             return;
         }
     }
 
-    fn open_call(&mut self, kind: CallKind, name: String, start: usize, paren: usize, end: usize) {
-        let _ = end;
+    fn open_call(&mut self, kind: CallKind<'a>, name: &'a str, start: usize, paren: usize) {
         self.facts.calls.push(Call {
             kind,
             name,
@@ -375,7 +377,7 @@ impl Scanner<'_> {
 mod tests {
     use super::*;
 
-    fn refs(text: &str) -> Vec<String> {
+    fn refs(text: &str) -> Vec<&str> {
         ExprFacts::scan(text).refs.into_iter().map(|(n, _)| n).collect()
     }
 
@@ -396,11 +398,11 @@ mod tests {
     fn calls_are_classified_with_argument_ranges() {
         let text = "kube::deployment(ns, name).scale(n + 1) + env(\"X\")";
         let facts = ExprFacts::scan(text);
-        let calls: Vec<_> = facts.calls.iter().map(|c| (c.kind.clone(), c.name.as_str(), &text[c.args.clone()])).collect();
+        let calls: Vec<_> = facts.calls.iter().map(|c| (c.kind.clone(), c.name, &text[c.args.clone()])).collect();
         assert_eq!(
             calls,
             [
-                (CallKind::Module("kube".into()), "deployment", "ns, name"),
+                (CallKind::Module("kube"), "deployment", "ns, name"),
                 (CallKind::Method, "scale", "n + 1"),
                 (CallKind::Free, "env", "\"X\""),
             ]

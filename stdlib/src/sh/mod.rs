@@ -38,9 +38,12 @@ pub fn register(engine: &mut rhai::Engine, ctx: Arc<ActionContext>) {
     let c = ctx.clone();
     FuncRegistration::new("sh")
         .with_volatility(true)
-        .register_into_engine(engine, move |cmd: ImmutableString| -> Result<Map, Box<EvalAltResult>> {
-            sh(&c, &cmd, ShOptions::default()).map_err(ActionError::into_rhai)
-        });
+        .register_into_engine(
+            engine,
+            move |cmd: ImmutableString| -> Result<Map, Box<EvalAltResult>> {
+                sh(&c, &cmd, ShOptions::default()).map_err(ActionError::into_rhai)
+            },
+        );
     FuncRegistration::new("sh")
         .with_volatility(true)
         .register_into_engine(
@@ -88,7 +91,10 @@ pub fn sh(ctx: &ActionContext, command: &str, opts: ShOptions) -> Result<Map, Ac
 /// The error the statement form `sh "…"` fails its step with, given the map
 /// the function returned; `None` when the command exited with code 0.
 pub fn statement_failure(command: &str, result: &Map) -> Option<ActionError> {
-    let code = result.get("code").and_then(|c| c.as_int().ok()).unwrap_or(-1);
+    let code = result
+        .get("code")
+        .and_then(|c| c.as_int().ok())
+        .unwrap_or(-1);
     if code == 0 {
         return None;
     }

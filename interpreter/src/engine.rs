@@ -1,0 +1,53 @@
+//! The run's Rhai engine: the stdlib, limits, and a progress hook that stops
+//! a runaway or cancelled expression.
+
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine};
+use runbook_stdlib::ActionContext;
+
+/// Limits every run evaluates under, so a runaway expression fails with a
+/// clear error instead of hanging or exhausting memory.
+pub mod limits {
+    /// Operations per evaluation (one expression, one poll).
+    pub const MAX_OPERATIONS: u64 = 50_000_000;
+    pub const MAX_CALL_LEVELS: usize = 64;
+    pub const MAX_EXPR_DEPTH: usize = 128;
+    pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
+    pub const MAX_ARRAY_SIZE: usize = 1_000_000;
+    pub const MAX_MAP_SIZE: usize = 100_000;
+}
+
+/// The value the progress hook terminates evaluation with.
+pub const INTERRUPT_TOKEN: &str = "runbook:interrupted";
+
+/// An engine with the stdlib bound to `ctx`, the limits, and a progress hook
+/// that stops evaluation when `ctx` says the step is cancelled or past its
+/// deadline.
+pub fn build(ctx: Arc<ActionContext>) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(limits::MAX_OPERATIONS)
+        .set_max_call_levels(limits::MAX_CALL_LEVELS)
+        .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_EXPR_DEPTH)
+        .set_max_string_size(limits::MAX_STRING_SIZE)
+        .set_max_array_size(limits::MAX_ARRAY_SIZE)
+        .set_max_map_size(limits::MAX_MAP_SIZE);
+    // `print`/`debug` from a runbook go to the operator like `note`, through
+    // the sink (redacted, journaled).
+    let out = ctx.clone();
+    engine.on_print(move |s| out.events.output(runbook_stdlib::OutputStream::Stdout, s));
+    let out = ctx.clone();
+    engine.on_debug(move |s, _, _| out.events.output(runbook_stdlib::OutputStream::Stderr, s));
+    let hook = ctx.clone();
+    engine.on_progress(move |ops| {
+        // Checking takes a lock: do it every 1024 operations only.
+        if ops % 1024 == 0 && hook.interrupted().is_some() {
+            Some(Dynamic::from(INTERRUPT_TOKEN))
+        } else {
+            None
+        }
+    });
+    runbook_stdlib::register_all(&mut engine, ctx);
+    engine
+}

@@ -1,0 +1,178 @@
+//! Where runs are kept.
+//!
+//! # Resumability contract
+//!
+//! A [`RunSession`] is the only writer of a run and holds its lock for its
+//! whole life. Writes are staged with [`RunSession::put_run`] /
+//! [`RunSession::put_step`] and become durable together at
+//! [`RunSession::commit`]: after `commit` returns, a crash of the process or
+//! the machine loses none of them; before it, a crash loses all staged writes
+//! since the previous commit, and nothing else. The executor relies on this:
+//!
+//! - a step is committed `running` before its first effect, so a crash during
+//!   the step is seen on resume (the step runs again from its start, or, for a
+//!   `once` step, the operator decides);
+//! - a step is committed `succeeded` with its bindings after its last effect,
+//!   together with the next step's `running` (one flush per step boundary);
+//! - an `undo` is committed when it is registered, before the effect it undoes.
+//!
+//! Hence every effect may run again after a crash between it and the next
+//! commit (at-least-once); a step that succeeded is never run again.
+//!
+//! Readers (`runs`, `status`, `log`) never take the lock, so they work while
+//! a run is in progress: they read a summary the session publishes with
+//! [`RunSession::publish`] and the append-only journal.
+//!
+//! [`sled_store::SledStore`] is the implementation; a PostgreSQL store can
+//! implement the same traits (leases instead of file locks).
+
+pub mod lock;
+pub mod private_fs;
+pub mod sled_store;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Event;
+use crate::record::{RunRecord, RunStatus, StepRecord, Waiting};
+
+pub use lock::Holder;
+pub use sled_store::SledStore;
+
+/// A store of runs.
+pub trait Store: Send + Sync {
+    /// Create a new run from `record` (its `id` must be fresh) and lock it.
+    fn create(&self, record: &RunRecord) -> Result<Box<dyn RunSession>, StoreError>;
+    /// Lock an existing run for writing (resume, approve, rollback). Refused
+    /// with [`StoreError::Locked`] while another process holds it.
+    fn open(&self, id: &str) -> Result<Box<dyn RunSession>, StoreError>;
+    /// Whether a run with this id exists.
+    fn exists(&self, id: &str) -> bool;
+    /// Summaries of all runs, newest first. Takes no lock.
+    fn list(&self) -> Result<Vec<RunSummary>, StoreError>;
+    /// A run's published summary. Takes no lock.
+    fn summary(&self, id: &str) -> Result<RunSummary, StoreError>;
+    /// A run's journal, in order. Takes no lock.
+    fn journal(&self, id: &str) -> Result<Vec<Event>, StoreError>;
+    /// Who holds the run's lock, as recorded by the last holder, and whether
+    /// that process is still alive. Takes no lock.
+    fn holder(&self, id: &str) -> Result<Option<Holder>, StoreError>;
+}
+
+/// Exclusive, locked access to one run. Dropping it releases the lock.
+pub trait RunSession: Send {
+    fn id(&self) -> &str;
+    /// The run and all its step records (main and rollback steps).
+    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError>;
+    /// Stage the run record (durable at the next commit).
+    fn put_run(&mut self, run: &RunRecord) -> Result<(), StoreError>;
+    /// Stage a step record (durable at the next commit).
+    fn put_step(&mut self, step: &StepRecord) -> Result<(), StoreError>;
+    /// Make every staged write durable (one flush).
+    fn commit(&mut self) -> Result<(), StoreError>;
+    /// Replace the summary readers see. Not a durability point: after a
+    /// machine crash it may lag behind the last commit until the next start.
+    fn publish(&mut self, summary: &RunSummary) -> Result<(), StoreError>;
+    /// The run's journal, for appending.
+    fn journal(&self) -> Arc<dyn Journal>;
+}
+
+/// An append-only event list.
+pub trait Journal: Send + Sync {
+    /// Append one event. Failures are remembered and reported by
+    /// [`Journal::take_error`] (sinks that cannot return errors use it).
+    fn append(&self, event: &Event);
+    /// The first append failure since the last call, if any.
+    fn take_error(&self) -> Option<String>;
+    /// Make the journal durable (at the end of a run or a pause).
+    fn sync(&self) -> Result<(), StoreError>;
+}
+
+/// What readers see of a run without locking it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub format: u32,
+    pub id: String,
+    pub title: String,
+    pub runbook_path: String,
+    pub status: RunStatus,
+    pub created: String,
+    pub updated: String,
+    /// `(id, title)` of every step, in file order.
+    pub steps: Vec<(String, String)>,
+    #[serde(default)]
+    pub waiting: Option<Waiting>,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// A rollback has started.
+    #[serde(default)]
+    pub rolling_back: bool,
+}
+
+impl RunSummary {
+    pub fn of(run: &RunRecord, steps: Vec<(String, String)>) -> Self {
+        RunSummary {
+            format: crate::record::FORMAT_VERSION,
+            id: run.id.clone(),
+            title: run.title.clone(),
+            runbook_path: run.runbook_path.clone(),
+            status: run.status,
+            created: run.created.clone(),
+            updated: run.updated.clone(),
+            steps,
+            waiting: run.waiting.clone(),
+            error: run.error.clone(),
+            rolling_back: run.rollback.is_some(),
+        }
+    }
+}
+
+/// Store failures. Each names what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no run `{id}` in {}", dir.display())]
+    NotFound { id: String, dir: PathBuf },
+    #[error("run `{id}` is in use by {holder}")]
+    Locked { id: String, holder: String },
+    #[error("the state of run `{id}` is unreadable ({}): {detail}", path.display())]
+    Corrupt { id: String, path: PathBuf, detail: String },
+    #[error("run `{id}` was written by a newer runbook (format {found}, this one reads {supported})")]
+    NewerFormat { id: String, found: u32, supported: u32 },
+    #[error("state store error at {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    /// Stable diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "runbook::store::not_found",
+            StoreError::Locked { .. } => "runbook::store::locked",
+            StoreError::Corrupt { .. } => "runbook::store::corrupt",
+            StoreError::NewerFormat { .. } => "runbook::store::newer_format",
+            StoreError::Io { .. } => "runbook::store::io",
+        }
+    }
+
+    /// How to get past it.
+    pub fn help(&self) -> String {
+        match self {
+            StoreError::NotFound { .. } => "list runs with: runbook runs".into(),
+            StoreError::Locked { .. } => {
+                "wait for that runner to finish, or stop it; a lock whose holder died is released automatically".into()
+            }
+            StoreError::Corrupt { path, .. } => format!(
+                "the run cannot be resumed from this state; inspect or move {} away (nothing was changed)",
+                path.display()
+            ),
+            StoreError::NewerFormat { .. } => "use the runbook version that started this run".into(),
+            StoreError::Io { .. } => "check the state directory's permissions and free space (--state / RUNBOOK_STATE)".into(),
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! The sled store: one sled database per run, so that the exclusive lock
+//! sled takes on a database only ever concerns one run's runner.
+//!
+//! ```text
+//! <state>/runs/<id>/lock          flock + holder (pid, host, since)
+//! <state>/runs/<id>/checkpoint/   sled: "run" and "step/<id>", "rb/<id>" records (JSON)
+//! <state>/runs/<id>/journal.jsonl append-only events, one JSON object per line
+//! <state>/runs/<id>/summary.json  reader-facing summary, atomically replaced
+//! ```
+//!
+//! Readers (`runs`, `status`, `log`) never open the sled database: sled would
+//! refuse (or, worse, block the runner from opening it). They read
+//! `summary.json`, which the runner replaces by rename at every run status
+//! change, and the journal, which only grows and whose last line may be
+//! partial (ignored). The sled database is the only source of truth for
+//! resume; the runner rebuilds the summary from it at every start.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::event::Event;
+use crate::record::{RunRecord, StepRecord, FORMAT_VERSION};
+
+use super::lock::{self, Holder, RunLock};
+use super::{private_fs, Journal, RunSession, RunSummary, Store, StoreError};
+
+/// Runs kept under a state directory.
+pub struct SledStore {
+    root: PathBuf,
+}
+
+impl SledStore {
+    /// A store rooted at `state_dir` (created with mode 0700 on first write).
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        SledStore {
+            root: state_dir.into(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn runs_dir(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    /// The directory holding one run.
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        self.runs_dir().join(id)
+    }
+
+    fn not_found(&self, id: &str) -> StoreError {
+        StoreError::NotFound {
+            id: id.to_string(),
+            dir: self.runs_dir(),
+        }
+    }
+
+    fn session(&self, id: &str, create: bool) -> Result<SledSession, StoreError> {
+        let dir = self.run_dir(id);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        if create {
+            private_fs::create_dir(&self.runs_dir()).map_err(io(&self.runs_dir()))?;
+            match std::fs::DirBuilder::new().mode_private().create(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(StoreError::Io {
+                        path: dir,
+                        source: e,
+                    })
+                }
+                Err(e) => return Err(io(&dir)(e)),
+            }
+        } else if !dir.is_dir() {
+            return Err(self.not_found(id));
+        }
+        let lock = RunLock::acquire(id, &lock::lock_path(&dir))?;
+        let db_path = dir.join("checkpoint");
+        if !create && !db_path.is_dir() {
+            return Err(StoreError::Corrupt {
+                id: id.to_string(),
+                path: db_path,
+                detail: "the checkpoint database is missing".into(),
+            });
+        }
+        if create {
+            // sled would create it with the umask's mode.
+            private_fs::create_dir(&db_path).map_err(io(&db_path))?;
+        }
+        let db = sled::Config::new()
+            .path(&db_path)
+            .cache_capacity(8 * 1024 * 1024)
+            // We flush at step boundaries ourselves; a background flusher
+            // would only add writes.
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| sled_error(id, &db_path, e))?;
+        private_fs::restrict_files(&db_path).map_err(io(&db_path))?;
+        let journal_path = dir.join("journal.jsonl");
+        let journal = FileJournal::open(&journal_path).map_err(io(&journal_path))?;
+        Ok(SledSession {
+            id: id.to_string(),
+            dir,
+            db,
+            db_path,
+            journal: Arc::new(journal),
+            _lock: lock,
+        })
+    }
+}
+
+/// `DirBuilder` with mode 0700, non-recursive (so "already exists" is seen).
+trait PrivateDirBuilder {
+    fn mode_private(&mut self) -> &mut Self;
+}
+
+impl PrivateDirBuilder for std::fs::DirBuilder {
+    fn mode_private(&mut self) -> &mut Self {
+        use std::os::unix::fs::DirBuilderExt;
+        self.mode(0o700)
+    }
+}
+
+fn sled_error(id: &str, path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(source) => StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => StoreError::Corrupt {
+            id: id.to_string(),
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+impl Store for SledStore {
+    fn create(&self, record: &RunRecord) -> Result<Box<dyn RunSession>, StoreError> {
+        let mut s = self.session(&record.id, true)?;
+        s.put_run(record)?;
+        s.commit()?;
+        Ok(Box::new(s))
+    }
+
+    fn open(&self, id: &str) -> Result<Box<dyn RunSession>, StoreError> {
+        Ok(Box::new(self.session(id, false)?))
+    }
+
+    fn exists(&self, id: &str) -> bool {
+        self.run_dir(id).exists()
+    }
+
+    fn list(&self) -> Result<Vec<RunSummary>, StoreError> {
+        let dir = self.runs_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(StoreError::Io { path: dir, source }),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| StoreError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let Some(id) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if !entry.path().is_dir() {
+                continue;
+            }
+            out.push(self.summary(&id)?);
+        }
+        out.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+        Ok(out)
+    }
+
+    fn summary(&self, id: &str) -> Result<RunSummary, StoreError> {
+        let dir = self.run_dir(id);
+        if !dir.is_dir() {
+            return Err(self.not_found(id));
+        }
+        let path = dir.join("summary.json");
+        let bytes = std::fs::read(&path).map_err(|e| StoreError::Corrupt {
+            id: id.to_string(),
+            path: path.clone(),
+            detail: format!("{e} (resuming the run rebuilds it)"),
+        })?;
+        let summary: RunSummary = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            id: id.to_string(),
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        check_format(id, summary.format)?;
+        Ok(summary)
+    }
+
+    fn journal(&self, id: &str) -> Result<Vec<Event>, StoreError> {
+        let dir = self.run_dir(id);
+        if !dir.is_dir() {
+            return Err(self.not_found(id));
+        }
+        let path = dir.join("journal.jsonl");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        parse_journal(id, &path, &text)
+    }
+
+    fn holder(&self, id: &str) -> Result<Option<Holder>, StoreError> {
+        let path = lock::lock_path(&self.run_dir(id));
+        lock::read_holder(&path).map_err(|source| StoreError::Io { path, source })
+    }
+}
+
+/// Parse journal text. The last line may be partial (a write in progress or
+/// cut by a crash) and is ignored; any other unreadable line is corruption.
+pub fn parse_journal(id: &str, path: &Path, text: &str) -> Result<Vec<Event>, StoreError> {
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..end],
+        None => "",
+    };
+    let mut events = Vec::new();
+    for (n, line) in complete.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let event = serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
+            id: id.to_string(),
+            path: path.to_path_buf(),
+            detail: format!("line {}: {e}", n + 1),
+        })?;
+        events.push(event);
+    }
+    Ok(events)
+}
+
+fn check_format(id: &str, found: u32) -> Result<(), StoreError> {
+    if found > FORMAT_VERSION {
+        return Err(StoreError::NewerFormat {
+            id: id.to_string(),
+            found,
+            supported: FORMAT_VERSION,
+        });
+    }
+    Ok(())
+}
+
+struct SledSession {
+    id: String,
+    dir: PathBuf,
+    db: sled::Db,
+    db_path: PathBuf,
+    journal: Arc<FileJournal>,
+    _lock: RunLock,
+}
+
+const RUN_KEY: &[u8] = b"run";
+
+fn step_key(step: &StepRecord) -> Vec<u8> {
+    let prefix = if step.rollback { "rb/" } else { "step/" };
+    format!("{prefix}{}", step.id).into_bytes()
+}
+
+impl SledSession {
+    fn corrupt(&self, detail: String) -> StoreError {
+        StoreError::Corrupt {
+            id: self.id.clone(),
+            path: self.db_path.clone(),
+            detail,
+        }
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self, key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+        // Check the format before the shape, so a newer layout is reported as such.
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            let found = v.get("format").and_then(|f| f.as_u64()).unwrap_or(0);
+            check_format(&self.id, u32::try_from(found).unwrap_or(u32::MAX))?;
+        }
+        serde_json::from_slice(bytes)
+            .map_err(|e| self.corrupt(format!("record `{}`: {e}", String::from_utf8_lossy(key))))
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<(), StoreError> {
+        self.db
+            .insert(key, value)
+            .map(|_| ())
+            .map_err(|e| sled_error(&self.id, &self.db_path, e))
+    }
+}
+
+impl RunSession for SledSession {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError> {
+        let err = |e| sled_error(&self.id, &self.db_path, e);
+        let run_bytes = self
+            .db
+            .get(RUN_KEY)
+            .map_err(err)?
+            .ok_or_else(|| self.corrupt("the run record is missing".into()))?;
+        let run: RunRecord = self.decode(RUN_KEY, &run_bytes)?;
+        let mut steps = Vec::new();
+        for prefix in [&b"step/"[..], &b"rb/"[..]] {
+            for item in self.db.scan_prefix(prefix) {
+                let (k, v) = item.map_err(err)?;
+                steps.push(self.decode::<StepRecord>(&k, &v)?);
+            }
+        }
+        Ok((run, steps))
+    }
+
+    fn put_run(&mut self, run: &RunRecord) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(run).map_err(|e| self.corrupt(e.to_string()))?;
+        self.insert(RUN_KEY, bytes)
+    }
+
+    fn put_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(step).map_err(|e| self.corrupt(e.to_string()))?;
+        self.insert(&step_key(step), bytes)
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if let Some(e) = self.journal.take_error() {
+            return Err(StoreError::Io {
+                path: self.journal.path.clone(),
+                source: std::io::Error::other(e),
+            });
+        }
+        self.db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| sled_error(&self.id, &self.db_path, e))
+    }
+
+    fn publish(&mut self, summary: &RunSummary) -> Result<(), StoreError> {
+        let path = self.dir.join("summary.json");
+        let bytes = serde_json::to_vec_pretty(summary).map_err(|e| self.corrupt(e.to_string()))?;
+        private_fs::replace(&path, &bytes).map_err(|source| StoreError::Io { path, source })
+    }
+
+    fn journal(&self) -> Arc<dyn Journal> {
+        self.journal.clone()
+    }
+}
+
+/// The journal as a file opened for appending: each event is one `write` of
+/// one line, so concurrent readers see whole lines (plus at most one partial
+/// last line).
+struct FileJournal {
+    path: PathBuf,
+    file: Mutex<File>,
+    error: Mutex<Option<String>>,
+}
+
+impl FileJournal {
+    fn open(path: &Path) -> std::io::Result<FileJournal> {
+        Ok(FileJournal {
+            path: path.to_path_buf(),
+            file: Mutex::new(private_fs::open_append(path)?),
+            error: Mutex::new(None),
+        })
+    }
+
+    fn remember(&self, e: String) {
+        if let Ok(mut slot) = self.error.lock() {
+            slot.get_or_insert(e);
+        }
+    }
+}
+
+impl Journal for FileJournal {
+    fn append(&self, event: &Event) {
+        let mut line = match serde_json::to_vec(event) {
+            Ok(l) => l,
+            Err(e) => return self.remember(e.to_string()),
+        };
+        line.push(b'\n');
+        match self.file.lock() {
+            Ok(mut f) => {
+                if let Err(e) = f.write_all(&line) {
+                    self.remember(e.to_string());
+                }
+            }
+            Err(_) => self.remember("journal lock poisoned".into()),
+        }
+    }
+
+    fn take_error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|mut e| e.take())
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        let io = |source| StoreError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let f = self
+            .file
+            .lock()
+            .map_err(|_| io(std::io::Error::other("journal lock poisoned")))?;
+        f.sync_data().map_err(io)
+    }
+}

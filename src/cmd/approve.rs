@@ -1,0 +1,34 @@
+//! `runbook approve RUN`: answer yes to the confirm a waiting run is paused at.
+
+use runbook_interpreter::Store;
+
+use super::run_report::{self, render};
+use super::{exit, run_state};
+use crate::cli::ApproveArgs;
+
+pub fn approve(a: ApproveArgs) -> u8 {
+    let store = match run_state::open(&a.state) {
+        Ok(s) => s,
+        Err(d) => {
+            render(Box::new(d), &None);
+            return exit::USAGE;
+        }
+    };
+    let id = match run_state::find_run(&*store, &a.run) {
+        Ok(id) => id,
+        Err(d) => {
+            render(Box::new(d), &None);
+            return exit::USAGE;
+        }
+    };
+    let waiting_rollback = store.summary(&id).map(|s| s.rolling_back).unwrap_or(false);
+    match runbook_interpreter::approve(&*store, &id) {
+        Ok(a) => {
+            println!("approved: {}", a.question);
+            let verb = if waiting_rollback { "rollback" } else { "resume" };
+            println!("continue with: runbook {verb} {id}");
+            exit::OK
+        }
+        Err(r) => run_report::refused(r, &None),
+    }
+}

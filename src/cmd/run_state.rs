@@ -1,0 +1,55 @@
+//! Which state store the run commands use, and finding a run by id.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use runbook_interpreter::{RunDiagnostic, SledStore, Store};
+
+use crate::cli::StateArgs;
+
+/// The store named by `--state` / `RUNBOOK_STATE`, else the default directory.
+pub fn open(args: &StateArgs) -> Result<Arc<SledStore>, RunDiagnostic> {
+    let dir = match &args.state {
+        Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
+            return Err(RunDiagnostic::new(
+                "runbook::store::unsupported",
+                "a PostgreSQL state store is not available yet",
+            )
+            .help("use a directory for --state"))
+        }
+        Some(s) => PathBuf::from(s),
+        None => runbook_interpreter::state_dir::default_state_dir().ok_or_else(|| {
+            RunDiagnostic::new("runbook::store::no_default", "no state directory: neither XDG_STATE_HOME nor HOME is set")
+                .help("pass --state DIR or set RUNBOOK_STATE")
+        })?,
+    };
+    Ok(Arc::new(SledStore::new(dir)))
+}
+
+/// The run `given` names: an exact id, or the one run whose id ends with it
+/// (so `ab12` finds `20261129-0931-ab12`).
+pub fn find_run(store: &dyn Store, given: &str) -> Result<String, RunDiagnostic> {
+    if !runbook_interpreter::run_id::is_valid(given) {
+        return Err(RunDiagnostic::new("runbook::store::bad_id", format!("`{given}` is not a run id"))
+            .help("list runs with: runbook runs"));
+    }
+    if store.exists(given) {
+        return Ok(given.to_string());
+    }
+    let runs = store.list().map_err(|e| runbook_interpreter::api::store_diagnostic(&e))?;
+    let matches: Vec<&str> = runs
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| id.ends_with(given))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(RunDiagnostic::new("runbook::store::not_found", format!("no run `{given}`"))
+            .help("list runs with: runbook runs")),
+        many => Err(RunDiagnostic::new(
+            "runbook::store::ambiguous",
+            format!("`{given}` matches several runs: {}", many.join(", ")),
+        )
+        .help("give more of the id")),
+    }
+}

@@ -1,0 +1,34 @@
+//! Kubernetes objects (JSON) as Rhai values and back: objects become maps,
+//! so `kube::get(ns, "hpa/x").spec.minReplicas` reads like the YAML.
+
+use rhai::{Dynamic, EvalAltResult};
+use serde_json::Value;
+
+use super::errors::bad_argument;
+use crate::ActionError;
+
+/// A JSON value as a Rhai value (objects → maps, arrays → arrays,
+/// integers → `INT`, `null` → `()`).
+pub(crate) fn to_rhai(value: &Value) -> Result<Dynamic, Box<EvalAltResult>> {
+    rhai::serde::to_dynamic(value)
+}
+
+/// A Rhai value (map, array, string, number) as JSON.
+pub(crate) fn from_rhai(value: &Dynamic, what: &str) -> Result<Value, ActionError> {
+    rhai::serde::from_dynamic::<Value>(value).map_err(|e| {
+        bad_argument(
+            format!("{what} cannot be sent to Kubernetes: {e}"),
+            "use maps, arrays, strings, numbers and booleans",
+        )
+    })
+}
+
+/// An integer at a JSON pointer (`/spec/replicas`).
+pub(crate) fn int_at(object: &Value, pointer: &str) -> Option<i64> {
+    object.pointer(pointer).and_then(Value::as_i64)
+}
+
+/// A string at a JSON pointer.
+pub(crate) fn str_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
+    object.pointer(pointer).and_then(Value::as_str)
+}

@@ -1,0 +1,214 @@
+//! Spawning `/bin/sh -c`, supervising it, and killing its process group.
+
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, Command};
+
+use super::capture::{Captured, Pump};
+use super::options::ShOptions;
+use crate::{ActionContext, ActionError, Interrupted, OutputStream};
+
+/// Time between SIGTERM and SIGKILL when a command is stopped.
+pub const KILL_GRACE: Duration = Duration::from_secs(3);
+
+/// After the shell exits, how long to keep reading output that is still
+/// buffered. A background process (`server &`) may hold the pipes open
+/// forever; past this, its output is read and dropped instead.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
+
+/// A command that ran to its end.
+pub(crate) struct Finished {
+    /// The exit code, or 128 + the signal number if a signal ended it.
+    pub(crate) code: i64,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ShError {
+    #[error("could not start /bin/sh in {}: {source}", dir.display())]
+    Spawn { dir: PathBuf, source: io::Error },
+    #[error("lost track of the command: {0}")]
+    Wait(io::Error),
+    #[error(transparent)]
+    Interrupted(Interrupted),
+}
+
+impl ShError {
+    pub(crate) fn into_action_error(self, command: &str) -> ActionError {
+        match self {
+            ShError::Interrupted(why) => super::interrupted_error(command, &why),
+            ShError::Spawn { .. } => ActionError::new("runbook::run::sh::spawn", self.to_string())
+                .with_help("check that the runbook's directory exists and /bin/sh is installed"),
+            ShError::Wait(_) => ActionError::new("runbook::run::sh::io", self.to_string()),
+        }
+    }
+}
+
+/// Run `command` to its end, or until the step's deadline or cancellation.
+pub(crate) fn run(
+    ctx: &ActionContext,
+    command: &str,
+    opts: &ShOptions,
+) -> Result<Finished, ShError> {
+    if let Some(why) = ctx.interrupted() {
+        return Err(ShError::Interrupted(why));
+    }
+    let cancel = ctx.cancel_token();
+    let deadline = ctx.deadline();
+
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(&ctx.base_dir)
+        .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(if opts.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so a timeout can stop everything it started.
+        .process_group(0)
+        .kill_on_drop(true);
+    die_with_parent(&mut cmd);
+
+    ctx.runtime().block_on(async {
+        let mut child = cmd.spawn().map_err(|source| ShError::Spawn {
+            dir: ctx.base_dir.clone(),
+            source,
+        })?;
+        let group = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .map(Pid::from_raw);
+        ctx.events.effect("sh", command);
+
+        let attached = Arc::new(AtomicBool::new(true));
+        let out = Arc::new(Mutex::new(Captured::default()));
+        let err = Arc::new(Mutex::new(Captured::default()));
+        let pump = |stream, captured: &Arc<Mutex<Captured>>| Pump {
+            stream,
+            sink: ctx.events.clone(),
+            captured: captured.clone(),
+            attached: attached.clone(),
+        };
+        let mut tasks = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            tasks.push(tokio::spawn(pump(OutputStream::Stdout, &out).run(stdout)));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            tasks.push(tokio::spawn(pump(OutputStream::Stderr, &err).run(stderr)));
+        }
+        if let (Some(mut stdin), Some(text)) = (child.stdin.take(), opts.stdin.clone()) {
+            // A command that exits without reading its input makes this fail
+            // with EPIPE; that is its business, not an error of `sh`.
+            tokio::spawn(async move {
+                let _ = stdin.write_all(text.as_bytes()).await;
+            });
+        }
+        let drained = async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        };
+
+        let stop = async {
+            let timeout = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = cancel.cancelled() => Interrupted::Cancelled,
+                _ = timeout => Interrupted::Timeout,
+            }
+        };
+
+        let outcome = tokio::select! {
+            status = child.wait() => Ok(status),
+            why = stop => Err(why),
+        };
+        if outcome.is_err() {
+            stop_group(&mut child, group).await;
+        }
+        if tokio::time::timeout(DRAIN_AFTER_EXIT, drained)
+            .await
+            .is_err()
+        {
+            attached.store(false, Ordering::Release);
+        }
+        let status = match outcome {
+            Ok(status) => status.map_err(ShError::Wait)?,
+            Err(why) => return Err(ShError::Interrupted(why)),
+        };
+        let text = |c: &Arc<Mutex<Captured>>| c.lock().map(|c| c.text()).unwrap_or_default();
+        Ok(Finished {
+            code: exit_code(status),
+            stdout: text(&out),
+            stderr: text(&err),
+        })
+    })
+}
+
+/// SIGTERM the whole group, give the shell [`KILL_GRACE`] to go, then
+/// SIGKILL whatever is left of the group and reap the shell.
+async fn stop_group(child: &mut Child, group: Option<Pid>) {
+    match group {
+        Some(pg) => {
+            let _ = killpg(pg, Signal::SIGTERM);
+        }
+        None => {
+            let _ = child.start_kill();
+        }
+    }
+    let _ = tokio::time::timeout(KILL_GRACE, child.wait()).await;
+    if let Some(pg) = group {
+        // ESRCH (the group is already gone) is the common, fine case.
+        let _ = killpg(pg, Signal::SIGKILL);
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
+
+fn exit_code(status: ExitStatus) -> i64 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => i64::from(code),
+        (None, Some(sig)) => 128 + i64::from(sig),
+        (None, None) => -1,
+    }
+}
+
+/// Ask the kernel to send SIGTERM to the shell when the thread that started
+/// it dies, so a `kill -9` of the runner does not leave commands running
+/// unsupervised. (Only the shell gets it; the processes it started in the
+/// background are its responsibility, as in a terminal.)
+#[allow(unsafe_code)]
+fn die_with_parent(cmd: &mut Command) {
+    let parent = nix::unistd::getpid();
+    // SAFETY: the closure runs in the forked child before exec. It calls only
+    // prctl(2) and getppid(2), which are async-signal-safe, and does not
+    // allocate (errors are built from raw errno values).
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(io::Error::from)?;
+            // The runner may have died between fork and prctl: then nobody
+            // would deliver the signal any more, so do not start at all.
+            if nix::unistd::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,59 @@
+//! Resuming after the runbook file changed: a changed step that already
+//! succeeded stops the resume (naming it) unless `--accept-changes`; changed
+//! steps that have not succeeded are simply used.
+
+mod common;
+mod run_support;
+
+use run_support::Workspace;
+
+/// three_steps.runbook fails at s3 (no gate): s1 and s2 succeeded.
+fn failed_at_step_3(ws: &Workspace) -> String {
+    ws.fixture("three_steps.runbook");
+    let (out, id) = ws.run("three_steps.runbook", &[]);
+    out.assert_code(1);
+    assert_eq!(ws.lines("out.txt"), ["s1", "s2"]);
+    id
+}
+
+#[test]
+fn a_changed_succeeded_step_stops_the_resume_naming_it() {
+    let ws = Workspace::new();
+    let id = failed_at_step_3(&ws);
+    ws.edit("three_steps.runbook", "echo s2 >> out.txt", "echo s2-changed >> out.txt");
+    ws.touch("gate");
+
+    let out = ws.cmd(["resume", &id]).output();
+    assert!(matches!(out.code, Some(1) | Some(2)), "{out:?}");
+    assert!(out.stderr.contains("s2"), "names the changed step: {}", out.stderr);
+    assert!(!out.stderr.contains("`s1`"), "s1 did not change: {}", out.stderr);
+    assert!(out.stderr.contains("--accept-changes"), "{}", out.stderr);
+    assert_eq!(ws.lines("out.txt"), ["s1", "s2"], "nothing ran");
+
+    ws.cmd(["resume", &id, "--accept-changes"]).output().assert_code(0);
+    assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3"], "succeeded steps are not re-run");
+}
+
+#[test]
+fn a_changed_pending_step_is_used() {
+    let ws = Workspace::new();
+    let id = failed_at_step_3(&ws);
+    // Fix the failed step instead of opening the gate.
+    ws.edit(
+        "three_steps.runbook",
+        "assert sh(\"test -e gate\").code == 0 else \"the gate is closed\"\n  sh \"echo s3 >> out.txt\"",
+        "sh \"echo s3-fixed >> out.txt\"",
+    );
+    ws.cmd(["resume", &id]).output().assert_code(0);
+    assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3-fixed"]);
+}
+
+#[test]
+fn comments_and_layout_are_not_changes() {
+    let ws = Workspace::new();
+    let id = failed_at_step_3(&ws);
+    ws.edit("three_steps.runbook", "step s1 \"First\" {", "# a new comment\nstep s1 \"First\" {");
+    ws.touch("gate");
+    ws.cmd(["resume", &id]).output().assert_code(0);
+    assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3"]);
+}

@@ -1,0 +1,132 @@
+//! Crash safety: `kill -9` the runner at random moments of a 30-step run,
+//! resume until done, and check what the steps' lines prove:
+//! every step ran, in order; a succeeded step never ran again; only the step
+//! running at a kill may have run twice.
+//!
+//! Trials are seeded (`RUNBOOK_TEST_SEED` replays a printed seed) and split
+//! over several tests so they run in parallel.
+
+mod common;
+mod run_support;
+
+use std::time::Duration;
+
+use run_support::{Rng, Workspace};
+
+const STEPS: usize = 30;
+const TRIALS_PER_TEST: usize = 5;
+
+fn thirty_steps() -> String {
+    let mut text = String::from("runbook \"Thirty steps\" {\n  id \"T-RUN-CRASH\"\n  owner \"tests\"\n}\n");
+    for n in 1..=STEPS {
+        text.push_str(&format!("\nstep s{n} \"Step {n}\" {{\n  sh \"echo s{n} >> out.txt\"\n}}\n"));
+    }
+    text
+}
+
+/// The step numbers in out.txt.
+fn steps_written(ws: &Workspace) -> Vec<usize> {
+    ws.lines("out.txt")
+        .iter()
+        .map(|l| l.strip_prefix('s').and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("bad line {l:?}")))
+        .collect()
+}
+
+/// One trial: start, kill after a random number of lines (plus a random few
+/// milliseconds), resume (killing some resumes too) until the run succeeds.
+fn trial(rng: &mut Rng, trial: usize) {
+    let ws = Workspace::new();
+    ws.write("crash.runbook", &thirty_steps());
+    // For each kill: the last step whose line was in the file when it died.
+    let mut kills: Vec<usize> = Vec::new();
+    let mut id: Option<String> = None;
+
+    for attempt in 0.. {
+        assert!(attempt < 20, "trial {trial}: no progress after {attempt} attempts");
+        let args: Vec<String> = match &id {
+            None => vec!["run".into(), "crash.runbook".into()],
+            Some(id) => vec!["resume".into(), id.clone()],
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let before = ws.lines("out.txt").len();
+        let kill_this_one = kills.len() < 3 && rng.range(0, 3) != 0;
+        let mut runner = ws.spawn(&format!("attempt{attempt}"), &args);
+        if id.is_none() {
+            id = Some(runner.wait_run_id());
+        }
+        if kill_this_one {
+            let target = before + rng.range(1, 10) as usize;
+            let extra = Duration::from_millis(rng.range(0, 15));
+            let mut finished = false;
+            ws.wait_until(&format!("trial {trial}: {target} lines or the end"), || {
+                finished = matches!(runner.child.try_wait(), Ok(Some(_)));
+                finished || ws.lines("out.txt").len() >= target
+            });
+            if !finished {
+                std::thread::sleep(extra);
+                if runner.kill9() == Some(0) {
+                    break; // it finished just before the kill
+                }
+                let written = steps_written(&ws);
+                kills.push(written.last().copied().unwrap_or(0));
+                continue;
+            }
+        }
+        let code = runner.wait();
+        assert_eq!(code, Some(0), "trial {trial}: {}", runner.output());
+        break;
+    }
+
+    let written = steps_written(&ws);
+    let mut collapsed = written.clone();
+    collapsed.dedup();
+    assert_eq!(
+        collapsed,
+        (1..=STEPS).collect::<Vec<_>>(),
+        "trial {trial}: lines out of order or missing: {written:?} (kills after {kills:?})"
+    );
+    let mut seen = std::collections::BTreeMap::new();
+    for step in &written {
+        *seen.entry(*step).or_insert(0) += 1;
+    }
+    for (step, count) in seen {
+        if count == 1 {
+            continue;
+        }
+        // Ran twice: it must have been running at a kill, i.e. the last step
+        // written at that moment, or the next one (its line landing just as
+        // the runner died).
+        let running_at_a_kill = kills.iter().any(|&k| step == k || step == k + 1);
+        assert!(
+            running_at_a_kill && count <= 1 + kills.len(),
+            "trial {trial}: step s{step} ran {count} times; kills after {kills:?}; lines {written:?}"
+        );
+    }
+}
+
+fn trials(label: &str) {
+    let mut rng = Rng::from_env_or_clock(label);
+    for t in 0..TRIALS_PER_TEST {
+        trial(&mut rng, t);
+    }
+}
+
+#[test]
+fn kill_9_at_random_moments_then_resume_trials_1_to_5() {
+    trials("crash trials 1-5");
+}
+
+#[test]
+fn kill_9_at_random_moments_then_resume_trials_6_to_10() {
+    trials("crash trials 6-10");
+}
+
+#[test]
+fn kill_9_at_random_moments_then_resume_trials_11_to_15() {
+    trials("crash trials 11-15");
+}
+
+#[test]
+fn kill_9_at_random_moments_then_resume_trials_16_to_20() {
+    trials("crash trials 16-20");
+}

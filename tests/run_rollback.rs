@@ -1,0 +1,53 @@
+//! `runbook rollback RUN` runs the registered undos in reverse order (a
+//! failed step's too), then the `rollback` block; a killed rollback resumes.
+
+mod common;
+mod run_support;
+
+use run_support::Workspace;
+
+/// rollback.runbook fails in step four, after registering its undo.
+fn failed_at_four(ws: &Workspace) -> String {
+    ws.fixture("rollback.runbook");
+    let (out, id) = ws.run("rollback.runbook", &[]);
+    out.assert_code(1);
+    assert_eq!(ws.lines("out.txt"), ["one", "two", "three", "four"]);
+    id
+}
+
+#[test]
+fn undos_run_in_reverse_order_then_the_rollback_block() {
+    let ws = Workspace::new();
+    let id = failed_at_four(&ws);
+    ws.touch("release");
+    ws.cmd(["rollback", &id]).output().assert_code(0);
+    assert_eq!(
+        ws.lines("out.txt")[4..],
+        ["undo-four", "undo-three", "undo-two-start", "undo-two", "undo-one", "cleanup"]
+    );
+    let status = ws.cmd(["status", &id]).output();
+    assert!(status.stdout.contains("rolled-back"), "{}", status.stdout);
+
+    // Nothing is undone twice.
+    let again = ws.cmd(["rollback", &id]).output();
+    assert_ne!(again.code, Some(1), "{}", again.all());
+    assert_eq!(ws.lines("out.txt").len(), 10);
+}
+
+#[test]
+fn a_killed_rollback_resumes_without_repeating_finished_undos() {
+    let ws = Workspace::new();
+    let id = failed_at_four(&ws);
+    let mut runner = ws.spawn("rollback1", &["rollback", &id]);
+    ws.wait_until("undo of two starts", || ws.lines("out.txt").contains(&"undo-two-start".to_string()));
+    runner.kill9();
+    assert_eq!(ws.lines("out.txt")[4..], ["undo-four", "undo-three", "undo-two-start"]);
+
+    ws.touch("release");
+    ws.cmd(["rollback", &id]).output().assert_code(0);
+    assert_eq!(
+        ws.lines("out.txt")[4..],
+        ["undo-four", "undo-three", "undo-two-start", "undo-two-start", "undo-two", "undo-one", "cleanup"],
+        "only the interrupted undo ran again"
+    );
+}

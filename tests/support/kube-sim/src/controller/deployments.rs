@@ -1,0 +1,174 @@
+//! Deployments: one ReplicaSet per pod template (named
+//! `{deployment}-{template hash}`), the new one scaled to `spec.replicas`,
+//! old ones scaled to zero once the new one is fully Ready (so a stalled
+//! rollout keeps its old pods serving), and the status `kubectl rollout
+//! status` reads.
+
+use serde_json::{json, Value};
+
+use super::conditions::condition;
+use super::objects::{all, meta_str, owned_by, owner_reference, save, template_hash};
+use super::pods::is_ready;
+use super::replicasets::omit_zeros;
+use super::Pass;
+
+const REVISION: &str = "deployment.kubernetes.io/revision";
+
+fn revision(object: &Value) -> u64 {
+    object["metadata"]["annotations"][REVISION]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+fn desired_replicas(deployment: &Value) -> u64 {
+    deployment["spec"]["replicas"].as_u64().unwrap_or(1)
+}
+
+fn new_replicaset_name(deployment: &Value) -> String {
+    format!(
+        "{}-{}",
+        meta_str(deployment, "name"),
+        template_hash(&deployment["spec"]["template"])
+    )
+}
+
+fn new_replicaset(deployment: &Value, name: &str, hash: &str, revision: u64) -> Value {
+    let mut template = deployment["spec"]["template"].clone();
+    template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+    let mut selector = deployment["spec"]["selector"].clone();
+    selector["matchLabels"]["pod-template-hash"] = json!(hash);
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": name,
+            "namespace": deployment["metadata"]["namespace"],
+            "labels": template["metadata"]["labels"],
+            "annotations": {REVISION: revision.to_string()},
+            "ownerReferences": [owner_reference(deployment)],
+        },
+        "spec": {
+            "replicas": desired_replicas(deployment),
+            "selector": selector,
+            "template": template,
+        },
+    })
+}
+
+/// Creates and scales each deployment's ReplicaSets.
+pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
+    let replicasets = all(pass, "apps", "replicasets");
+    let pods = all(pass, "", "pods");
+    for mut deployment in all(pass, "apps", "deployments") {
+        let desired = desired_replicas(&deployment);
+        let new_name = new_replicaset_name(&deployment);
+        let owned = owned_by(&replicasets, &deployment);
+        let max_revision = owned.iter().map(|rs| revision(rs)).max().unwrap_or(0);
+        let new_rs = owned.iter().find(|rs| meta_str(rs, "name") == new_name);
+        let new_revision = match new_rs {
+            None => {
+                let hash = template_hash(&deployment["spec"]["template"]);
+                let rs = new_replicaset(&deployment, &new_name, &hash, max_revision + 1);
+                save(pass, "apps", "replicasets", rs);
+                max_revision + 1
+            }
+            Some(rs) => {
+                let mut rs = (*rs).clone();
+                // A rollback to an old template makes its ReplicaSet the newest revision.
+                let rev = if revision(&rs) < max_revision {
+                    max_revision + 1
+                } else {
+                    revision(&rs)
+                };
+                rs["metadata"]["annotations"][REVISION] = json!(rev.to_string());
+                rs["spec"]["replicas"] = json!(desired);
+                save(pass, "apps", "replicasets", rs);
+                rev
+            }
+        };
+        let new_ready = new_rs.map_or(0, |rs| {
+            owned_by(&pods, rs).iter().filter(|p| is_ready(p)).count() as u64
+        });
+        if new_ready >= desired {
+            for old in owned.iter().filter(|rs| meta_str(rs, "name") != new_name) {
+                if old["spec"]["replicas"] != json!(0) {
+                    let mut old = (*old).clone();
+                    old["spec"]["replicas"] = json!(0);
+                    save(pass, "apps", "replicasets", old);
+                }
+            }
+        }
+        if revision(&deployment) != new_revision {
+            deployment["metadata"]["annotations"][REVISION] = json!(new_revision.to_string());
+            save(pass, "apps", "deployments", deployment);
+        }
+    }
+}
+
+/// `maxUnavailable` of a rolling update, resolved against `desired`.
+fn max_unavailable(deployment: &Value, desired: u64) -> u64 {
+    match &deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] {
+        Value::Number(n) => n.as_u64().unwrap_or(0),
+        Value::String(s) => s
+            .strip_suffix('%')
+            .and_then(|p| p.parse::<u64>().ok())
+            .map_or(0, |p| desired * p / 100),
+        _ => desired / 4,
+    }
+}
+
+/// Writes each deployment's status from its ReplicaSets' pods.
+pub(super) fn roll_up(pass: &mut Pass<'_, '_>) {
+    let replicasets = all(pass, "apps", "replicasets");
+    let pods = all(pass, "", "pods");
+    for mut deployment in all(pass, "apps", "deployments") {
+        let desired = desired_replicas(&deployment);
+        let new_name = new_replicaset_name(&deployment);
+        let owned = owned_by(&replicasets, &deployment);
+        let mut replicas = 0u64;
+        let mut updated = 0u64;
+        let mut ready = 0u64;
+        for rs in &owned {
+            let rs_pods = owned_by(&pods, rs);
+            replicas += rs_pods.len() as u64;
+            ready += rs_pods.iter().filter(|p| is_ready(p)).count() as u64;
+            if meta_str(rs, "name") == new_name {
+                updated = rs_pods.len() as u64;
+            }
+        }
+        let new_ready = owned
+            .iter()
+            .find(|rs| meta_str(rs, "name") == new_name)
+            .map_or(0, |rs| owned_by(&pods, rs).iter().filter(|p| is_ready(p)).count() as u64);
+        let complete = updated == desired && replicas == desired && new_ready == desired;
+        let previous = &deployment["status"]["conditions"];
+        let available = ready + max_unavailable(&deployment, desired) >= desired;
+        let conditions = vec![
+            if available {
+                condition(previous, "Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.")
+            } else {
+                condition(previous, "Available", false, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            },
+            if complete {
+                condition(previous, "Progressing", true, "NewReplicaSetAvailable", &format!("ReplicaSet \"{new_name}\" has successfully progressed."))
+            } else {
+                condition(previous, "Progressing", true, "ReplicaSetUpdated", &format!("ReplicaSet \"{new_name}\" is progressing."))
+            },
+        ];
+        let mut status = json!({
+            "observedGeneration": deployment["metadata"]["generation"],
+            "replicas": replicas,
+            "updatedReplicas": updated,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "unavailableReplicas": desired.saturating_sub(ready),
+            "conditions": conditions,
+        });
+        omit_zeros(&mut status);
+        if deployment["status"] != status {
+            deployment["status"] = status;
+            save(pass, "apps", "deployments", deployment);
+        }
+    }
+}
