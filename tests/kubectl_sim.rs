@@ -3,6 +3,9 @@
 //! back through the simulator. Skipped (with the reason printed) when
 //! `kubectl` is not on PATH; CI installs Debian's `kubernetes-client`.
 
+// Tests fail loudly on anything unexpected; unwrapping is how they say so.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,7 +69,11 @@ impl Harness {
         sim.apply_yaml(FLOWENGINE).expect("seed flowengine");
         assert!(sim.wait_for(DEADLINE, |s| s.rollout_complete("production", "flowengine")));
         let cache = tempfile::tempdir().expect("kubectl cache dir");
-        Some(Harness { sim, kubectl, cache })
+        Some(Harness {
+            sim,
+            kubectl,
+            cache,
+        })
     }
 
     /// Runs kubectl with the simulator's kubeconfig, killing it after the deadline.
@@ -99,7 +106,11 @@ impl Harness {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(out.success, "kubectl {args:?} failed:\n{}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.success,
+            "kubectl {args:?} failed:\n{}\n{}",
+            out.stdout, out.stderr
+        );
         out.stdout
     }
 
@@ -133,63 +144,161 @@ fn get_deploy_prints_the_server_side_table() {
     assert_eq!(header, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(row[..4], ["flowengine", "3/3", "3", "3"]);
-    let replicas = h.ok(&["get", "deployment/flowengine", "-n", "production", "-o", "jsonpath={.spec.replicas}"]);
+    let replicas = h.ok(&[
+        "get",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
     assert_eq!(replicas, "3");
-    let pods = h.ok(&["get", "pods", "-n", "production", "-l", "app=flowengine", "--no-headers"]);
-    assert_eq!(pods.lines().filter(|l| l.contains("1/1") && l.contains("Running")).count(), 3);
+    let pods = h.ok(&[
+        "get",
+        "pods",
+        "-n",
+        "production",
+        "-l",
+        "app=flowengine",
+        "--no-headers",
+    ]);
+    assert_eq!(
+        pods.lines()
+            .filter(|l| l.contains("1/1") && l.contains("Running"))
+            .count(),
+        3
+    );
 }
 
 #[test]
 fn scale_then_rollout_status_waits_for_the_new_pods() {
     let Some(h) = Harness::start() else { return };
     h.sim.clear_requests();
-    let out = h.ok(&["scale", "deployment/flowengine", "-n", "production", "--replicas=5"]);
+    let out = h.ok(&[
+        "scale",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "--replicas=5",
+    ]);
     assert!(out.contains("deployment.apps/flowengine scaled"), "{out}");
     assert_eq!(h.deployment()["spec"]["replicas"], 5);
     assert_eq!(
-        h.sim.count_requests(|r| r.method == "PATCH" && r.path.ends_with("/deployments/flowengine/scale")),
+        h.sim.count_requests(
+            |r| r.method == "PATCH" && r.path.ends_with("/deployments/flowengine/scale")
+        ),
         1,
         "kubectl scale patches the scale subresource once"
     );
-    let out = h.ok(&["rollout", "status", "deployment/flowengine", "-n", "production", "--timeout=60s"]);
+    let out = h.ok(&[
+        "rollout",
+        "status",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "--timeout=60s",
+    ]);
     assert!(out.contains("successfully rolled out"), "{out}");
     let status = &h.deployment()["status"];
-    assert_eq!((status["readyReplicas"].as_i64(), status["availableReplicas"].as_i64()), (Some(5), Some(5)));
-    assert!(h.sim.count_requests(|r| r.query_param("watch").is_some()) >= 1, "rollout status watches");
+    assert_eq!(
+        (
+            status["readyReplicas"].as_i64(),
+            status["availableReplicas"].as_i64()
+        ),
+        (Some(5), Some(5))
+    );
+    assert!(
+        h.sim.count_requests(|r| r.query_param("watch").is_some()) >= 1,
+        "rollout status watches"
+    );
 }
 
 #[test]
 fn rollout_status_times_out_on_a_stalled_rollout() {
     let Some(h) = Harness::start() else { return };
     h.sim.faults().stall_rollouts("production", "flowengine");
-    h.ok(&["set", "env", "deployment/flowengine", "-n", "production", "DB_POOL_SIZE=150"]);
-    let out = h.kubectl(&["rollout", "status", "deployment/flowengine", "-n", "production", "--timeout=3s"]);
-    assert!(!out.success, "a stalled rollout must not report success: {}", out.stdout);
+    h.ok(&[
+        "set",
+        "env",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "DB_POOL_SIZE=150",
+    ]);
+    let out = h.kubectl(&[
+        "rollout",
+        "status",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "--timeout=3s",
+    ]);
+    assert!(
+        !out.success,
+        "a stalled rollout must not report success: {}",
+        out.stdout
+    );
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
     h.sim.faults().resume_rollouts("production", "flowengine");
-    let out = h.ok(&["rollout", "status", "deployment/flowengine", "-n", "production", "--timeout=60s"]);
+    let out = h.ok(&[
+        "rollout",
+        "status",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "--timeout=60s",
+    ]);
     assert!(out.contains("successfully rolled out"), "{out}");
 }
 
 #[test]
 fn apply_server_side_creates_the_seed_hpa() {
     let Some(h) = Harness::start() else { return };
-    // --validate=false: client-side validation downloads the OpenAPI
-    // schema, which the simulator does not serve.
+    // Default validation: kubectl finds `fieldValidation` in the
+    // simulator's OpenAPI v3 index and leaves validation to the server.
     let manifest = repo_file("runbooks/manifests/flowengine-hpa.yaml");
-    let out = h.ok(&["apply", "--server-side", "--validate=false", "-f", &manifest]);
-    assert!(out.contains("horizontalpodautoscaler.autoscaling/flowengine-hpa serverside-applied"), "{out}");
+    let out = h.ok(&["apply", "--server-side", "-f", &manifest]);
+    assert!(
+        out.contains("horizontalpodautoscaler.autoscaling/flowengine-hpa serverside-applied"),
+        "{out}"
+    );
     let hpa = h
         .sim
-        .get("autoscaling/v2", "HorizontalPodAutoscaler", "production", "flowengine-hpa")
+        .get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            "production",
+            "flowengine-hpa",
+        )
         .expect("the HPA was created");
-    assert_eq!((hpa["spec"]["minReplicas"].as_i64(), hpa["spec"]["maxReplicas"].as_i64()), (Some(5), Some(20)));
+    assert_eq!(
+        (
+            hpa["spec"]["minReplicas"].as_i64(),
+            hpa["spec"]["maxReplicas"].as_i64()
+        ),
+        (Some(5), Some(20))
+    );
     assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "flowengine");
-    let apply = h.sim.requests().into_iter().rfind(|r| r.method == "PATCH").unwrap();
-    assert_eq!(apply.content_type.as_deref(), Some("application/apply-patch+yaml"));
-    assert_eq!(apply.query_param("fieldManager").as_deref(), Some("kubectl"));
-    // Applying again is a no-op that still succeeds.
-    h.ok(&["apply", "--server-side", "--validate=false", "-f", &manifest]);
+    let apply = h
+        .sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "PATCH")
+        .unwrap();
+    assert_eq!(
+        apply.content_type.as_deref(),
+        Some("application/apply-patch+yaml")
+    );
+    assert_eq!(
+        apply.query_param("fieldManager").as_deref(),
+        Some("kubectl")
+    );
+    assert_eq!(
+        apply.query_param("fieldValidation").as_deref(),
+        Some("Strict")
+    );
+    // Applying again changes nothing and still succeeds.
+    h.ok(&["apply", "--server-side", "-f", &manifest]);
     let out = h.ok(&["get", "hpa", "flowengine-hpa", "-n", "production"]);
     assert!(out.contains("Deployment/flowengine"), "{out}");
 }
@@ -197,15 +306,52 @@ fn apply_server_side_creates_the_seed_hpa() {
 #[test]
 fn set_env_merges_the_variable_by_name_and_rolls_out() {
     let Some(h) = Harness::start() else { return };
-    let out = h.ok(&["set", "env", "deployment/flowengine", "-n", "production", "DB_POOL_SIZE=200"]);
+    let out = h.ok(&[
+        "set",
+        "env",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "DB_POOL_SIZE=200",
+    ]);
     assert!(out.contains("env updated"), "{out}");
     assert_eq!(h.env("DB_POOL_SIZE").as_deref(), Some("200"));
-    assert_eq!(h.env("LOG_LEVEL").as_deref(), Some("info"), "other variables are kept");
-    let patch = h.sim.requests().into_iter().rfind(|r| r.method == "PATCH").unwrap();
-    assert_eq!(patch.content_type.as_deref(), Some("application/strategic-merge-patch+json"));
-    h.ok(&["rollout", "status", "deployment/flowengine", "-n", "production", "--timeout=60s"]);
-    assert!(h.sim.wait_for(DEADLINE, |s| s.list("v1", "Pod", "production").len() == 3));
-    let pod = h.ok(&["get", "pods", "-n", "production", "-l", "app=flowengine", "-o", "jsonpath={.items[0].metadata.name}"]);
+    assert_eq!(
+        h.env("LOG_LEVEL").as_deref(),
+        Some("info"),
+        "other variables are kept"
+    );
+    let patch = h
+        .sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "PATCH")
+        .unwrap();
+    assert_eq!(
+        patch.content_type.as_deref(),
+        Some("application/strategic-merge-patch+json")
+    );
+    h.ok(&[
+        "rollout",
+        "status",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "--timeout=60s",
+    ]);
+    assert!(h
+        .sim
+        .wait_for(DEADLINE, |s| s.list("v1", "Pod", "production").len() == 3));
+    let pod = h.ok(&[
+        "get",
+        "pods",
+        "-n",
+        "production",
+        "-l",
+        "app=flowengine",
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+    ]);
     let logs = h.ok(&["logs", "-n", "production", &pod]);
     assert_eq!(logs, "Database connection pool initialized: size=200\n");
 }
@@ -214,14 +360,35 @@ fn set_env_merges_the_variable_by_name_and_rolls_out() {
 fn rollout_restart_replaces_every_pod() {
     let Some(h) = Harness::start() else { return };
     let before: Vec<Value> = h.sim.list("v1", "Pod", "production");
-    let out = h.ok(&["rollout", "restart", "deployment/flowengine", "-n", "production"]);
+    let out = h.ok(&[
+        "rollout",
+        "restart",
+        "deployment/flowengine",
+        "-n",
+        "production",
+    ]);
     assert!(out.contains("restarted"), "{out}");
     let annotations = &h.deployment()["spec"]["template"]["metadata"]["annotations"];
-    assert!(annotations["kubectl.kubernetes.io/restartedAt"].is_string(), "{annotations}");
-    h.ok(&["rollout", "status", "deployment/flowengine", "-n", "production", "--timeout=60s"]);
+    assert!(
+        annotations["kubectl.kubernetes.io/restartedAt"].is_string(),
+        "{annotations}"
+    );
+    h.ok(&[
+        "rollout",
+        "status",
+        "deployment/flowengine",
+        "-n",
+        "production",
+        "--timeout=60s",
+    ]);
     assert!(h.sim.wait_for(DEADLINE, |s| {
         let pods = s.list("v1", "Pod", "production");
-        pods.len() == 3 && pods.iter().all(|p| !before.iter().any(|b| b["metadata"]["uid"] == p["metadata"]["uid"]))
+        pods.len() == 3
+            && pods.iter().all(|p| {
+                !before
+                    .iter()
+                    .any(|b| b["metadata"]["uid"] == p["metadata"]["uid"])
+            })
     }));
 }
 
@@ -229,13 +396,32 @@ fn rollout_restart_replaces_every_pod() {
 fn patch_type_json_replaces_fields() {
     let Some(h) = Harness::start() else { return };
     let ops = r#"[{"op":"replace","path":"/spec/replicas","value":4},{"op":"add","path":"/metadata/labels/phase","value":"6"}]"#;
-    let out = h.ok(&["patch", "deployment", "flowengine", "-n", "production", "--type", "json", "-p", ops]);
+    let out = h.ok(&[
+        "patch",
+        "deployment",
+        "flowengine",
+        "-n",
+        "production",
+        "--type",
+        "json",
+        "-p",
+        ops,
+    ]);
     assert!(out.contains("deployment.apps/flowengine patched"), "{out}");
     let deployment = h.deployment();
     assert_eq!(deployment["spec"]["replicas"], 4);
     assert_eq!(deployment["metadata"]["labels"]["phase"], "6");
-    let failed = h.kubectl(&["patch", "deployment", "flowengine", "-n", "production", "--type", "json", "-p",
-        r#"[{"op":"test","path":"/spec/replicas","value":99}]"#]);
+    let failed = h.kubectl(&[
+        "patch",
+        "deployment",
+        "flowengine",
+        "-n",
+        "production",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"test","path":"/spec/replicas","value":99}]"#,
+    ]);
     assert!(!failed.success);
     assert_eq!(h.deployment()["spec"]["replicas"], 4);
 }

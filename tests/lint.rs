@@ -1,10 +1,28 @@
 //! `runbook lint` through the real binary.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 
 use std::path::Path;
 
-use common::{repo_root, runbook};
+use common::{runbook, Output};
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+trait CodeIs {
+    /// Assert the exit code and keep the output.
+    fn code_is(self, code: i32) -> Self;
+}
+
+impl CodeIs for Output {
+    #[track_caller]
+    fn code_is(self, code: i32) -> Self {
+        self.assert_code(code);
+        self
+    }
+}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -23,8 +41,8 @@ fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn repository_runbooks_and_accept_fixtures_are_clean_even_with_denied_warnings() {
-    let out = runbook(["lint", "--deny-warnings", "runbooks", "tests/fixtures/accept"]).current_dir(repo_root()).run();
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = runbook(["lint", "--deny-warnings", "runbooks", "tests/fixtures/accept"]).current_dir(repo_root()).output();
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     assert_eq!(out.stdout, "");
     assert!(out.stderr.contains("0 errors, 0 warnings"), "{}", out.stderr);
 }
@@ -38,11 +56,11 @@ fn every_reject_fixture_reports_the_code_in_its_header() {
     for fixture in fixtures {
         let text = std::fs::read_to_string(&fixture).unwrap();
         let expected = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("a `# expect: CODE` header");
-        let out = runbook(["lint", "--format", "json", "--deny-warnings"]).arg(fixture.display().to_string()).run();
+        let out = runbook(["lint", "--format", "json", "--deny-warnings"]).arg(fixture.display().to_string()).output();
         let codes: Vec<String> = json_lines(&out.stdout).iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
         assert!(codes.iter().any(|c| c == expected), "{}: expected {expected}, got {codes:?}", fixture.display());
         let wanted_exit = if expected.starts_with("runbook::lint::") { 1 } else { 2 };
-        assert_eq!(out.code, wanted_exit, "{}: {}", fixture.display(), out.stderr);
+        assert_eq!(out.code, Some(wanted_exit), "{}: {}", fixture.display(), out.stderr);
     }
 }
 
@@ -53,7 +71,7 @@ fn all_problems_of_all_files_are_reported_in_one_pass() {
     write(dir.path(), "nested/b.runbook", "stepp b \"B\" {\n}\n");
     write(dir.path(), "nested/c.runbook", &format!("{META}param unused: int = 1\n"));
     write(dir.path(), "notes.md", "not a runbook");
-    let out = runbook(["lint", "--format", "json"]).arg(dir.path().display().to_string()).run().code(2);
+    let out = runbook(["lint", "--format", "json"]).arg(dir.path().display().to_string()).output().code_is(2);
     let found: Vec<(String, String)> = json_lines(&out.stdout)
         .iter()
         .map(|d| {
@@ -76,16 +94,16 @@ fn all_problems_of_all_files_are_reported_in_one_pass() {
 fn warnings_pass_unless_denied() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "w.runbook", &format!("{META}param unused: int = 1\n"));
-    let out = runbook(["lint", &file]).run().code(0);
+    let out = runbook(["lint", &file]).output().code_is(0);
     assert!(out.stdout.contains("param `unused` is never used"), "{}", out.stdout);
-    runbook(["lint", "--deny-warnings", &file]).run().code(1);
+    runbook(["lint", "--deny-warnings", &file]).output().code_is(1);
 }
 
 #[test]
 fn json_gives_positions_severity_code_message_and_help() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "w.runbook", &format!("{META}param unused: int = 1\n"));
-    let out = runbook(["lint", "--format", "json", &file]).run().code(0);
+    let out = runbook(["lint", "--format", "json", &file]).output().code_is(0);
     let diagnostics = json_lines(&out.stdout);
     assert_eq!(
         diagnostics,
@@ -106,9 +124,9 @@ fn json_gives_positions_severity_code_message_and_help() {
 fn github_format_is_one_workflow_command_per_diagnostic() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "g.runbook", &format!("{META}step s \"S\" timeout 1m {{\n  note `${{nope}}`\n}}\n"));
-    let out = runbook(["lint", "--format", "github", &file]).run().code(2);
+    let out = runbook(["lint", "--format", "github", &file]).output().code_is(2);
     let expected = format!(
-        "::error file={file},line=7,col=12,endLine=7,endColumn=16,title=runbook%3A%3Acheck%3A%3Aunknown_variable::unknown variable `nope`%0Ahelp: "
+        "::error file={file},line=7,col=11,endLine=7,endColumn=15,title=runbook%3A%3Acheck%3A%3Aunknown_variable::unknown variable `nope`%0Ahelp: "
     );
     assert!(out.stdout.starts_with(&expected), "{}", out.stdout);
     assert_eq!(out.stdout.lines().count(), 1);
@@ -118,7 +136,7 @@ fn github_format_is_one_workflow_command_per_diagnostic() {
 fn human_format_names_the_file_and_points_at_the_span() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "h.runbook", &format!("{META}param unused: int = 1\n"));
-    let out = runbook(["lint", "h.runbook"]).current_dir(dir.path()).run().code(0);
+    let out = runbook(["lint", "h.runbook"]).current_dir(dir.path()).output().code_is(0);
     let expected = "\
 runbook::lint::unused_param
 
@@ -129,8 +147,8 @@ runbook::lint::unused_param
    ·       ───┬──
    ·          ╰── declared here, used nowhere
    ╰────
-  help: use it in an expression or remove it; callers passing `--param
-        unused=…` expect it to matter
+  help: use it in an expression or remove it; callers passing `--param unused=…` expect it to
+        matter
 ";
     assert_eq!(out.stdout, expected);
 }
@@ -145,8 +163,8 @@ fn unreadable_inputs_are_errors_and_the_other_files_are_still_linted() {
     let out = runbook(["lint", "--format", "json", &good])
         .arg(latin1.display().to_string())
         .arg(missing.display().to_string())
-        .run()
-        .code(2);
+        .output()
+        .code_is(2);
     let codes: Vec<String> = json_lines(&out.stdout).iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
     assert_eq!(codes, ["runbook::lint::unused_param", "runbook::io::not_utf8", "runbook::io::not_found"]);
     assert!(out.stdout.contains("invalid byte at offset 12"), "{}", out.stdout);

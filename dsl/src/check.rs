@@ -20,7 +20,7 @@ mod error;
 mod metadata;
 mod names;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::ast::*;
 use crate::duration;
@@ -46,15 +46,24 @@ pub struct CheckedRunbook {
     pub runbook: Runbook,
     /// blake3 of the source text (hex): tells a resume that the file changed.
     pub hash: String,
-    /// [`step_fingerprint`] of every step, rollback steps included, by id:
-    /// tells a resume which steps changed.
-    pub fingerprints: BTreeMap<String, String>,
 }
 
 impl CheckedRunbook {
-    /// The fingerprint of the step `id`, if there is such a step.
-    pub fn fingerprint(&self, id: &str) -> Option<&str> {
-        self.fingerprints.get(id).map(String::as_str)
+    /// Every step, rollback steps included, in file order.
+    pub fn all_steps(&self) -> impl Iterator<Item = &Step> {
+        let rollback = self.runbook.rollback.iter().flat_map(|r| r.steps.iter());
+        self.runbook.steps().chain(rollback)
+    }
+
+    /// The step with this id (ids are unique in a checked runbook).
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.all_steps().find(|s| s.id.name == id)
+    }
+
+    /// [`step_fingerprint`] of the step `id`, if there is such a step: tells
+    /// a resume whether the step changed since the run recorded it.
+    pub fn fingerprint(&self, id: &str) -> Option<String> {
+        self.step(id).map(step_fingerprint)
     }
 }
 
@@ -92,11 +101,6 @@ impl<'t> Checker<'t> {
         let runbook = errors.is_empty().then(|| CheckedRunbook {
             runbook: rb.clone(),
             hash: rb.source_hash.clone(),
-            fingerprints: rb
-                .steps()
-                .chain(rb.rollback.iter().flat_map(|r| r.steps.iter()))
-                .map(|s| (s.id.name.clone(), step_fingerprint(s)))
-                .collect(),
         });
         Checked { runbook, errors }
     }

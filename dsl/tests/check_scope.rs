@@ -37,10 +37,11 @@ fn the_full_example_checks_clean() {
     assert!(checked.errors.is_empty(), "{:#?}", checked.errors);
     let rb = checked.runbook.unwrap();
     assert_eq!(rb.hash, runbook_dsl::source_hash(FULL));
-    let ids: Vec<&str> = rb.fingerprints.keys().map(String::as_str).collect();
-    assert_eq!(ids, ["backup", "db-capacity", "load-test", "restore", "scale"]);
-    let scale = rb.runbook.steps().find(|s| s.id.name == "scale").unwrap();
-    assert_eq!(rb.fingerprint("scale"), Some(runbook_dsl::step_fingerprint(scale).as_str()));
+    let ids: Vec<&str> = rb.all_steps().map(|s| s.id.name.as_str()).collect();
+    assert_eq!(ids, ["scale", "db-capacity", "load-test", "backup", "restore"]);
+    let scale = rb.step("scale").unwrap();
+    assert_eq!(rb.fingerprint("scale"), Some(runbook_dsl::step_fingerprint(scale)));
+    assert_eq!(rb.fingerprint("nope"), None);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! snippet for the code `runbook::<code with . for ::>`; `<code>.out` holds
 //! its rendered diagnostics. Regenerate with
 //! `UPDATE_GOLDEN=1 cargo test -p runbook-dsl` and review the diff.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod support;
 

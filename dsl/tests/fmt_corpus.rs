@@ -1,6 +1,7 @@
 //! Every runbook in the repository (`runbooks/`, `tests/fixtures/accept/`)
 //! is already in the canonical layout, and formatting keeps its meaning and
 //! every comment.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! Formatter goldens: `golden/fmt/NAME.in.runbook` formats to
 //! `NAME.out.runbook`. Regenerate with `UPDATE_GOLDEN=1 cargo test -p runbook-dsl`
 //! and review the diff.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use std::path::{Path, PathBuf};
 

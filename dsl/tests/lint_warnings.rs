@@ -1,4 +1,5 @@
 //! Each lint warning: when it fires, when it must not, and how to waive it.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod support;
 

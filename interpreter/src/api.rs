@@ -1,6 +1,5 @@
 //! Entry points: start, resume, approve and roll back runs.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -29,33 +28,20 @@ pub struct Source {
     pub path: PathBuf,
     pub text: Arc<str>,
     pub runbook: Arc<Runbook>,
-    /// Step id → [`runbook_dsl::step_fingerprint`] (main and rollback steps).
-    pub fingerprints: Arc<BTreeMap<String, String>>,
 }
 
 impl Source {
     /// A runbook that passed the check pass.
     pub fn checked(path: PathBuf, text: Arc<str>, checked: CheckedRunbook) -> Self {
-        Source {
-            path,
-            text,
-            runbook: Arc::new(checked.runbook),
-            fingerprints: Arc::new(checked.fingerprints),
-        }
+        Source::parsed(path, text, checked.runbook)
     }
 
-    /// A parsed runbook (fingerprints computed here).
+    /// A parsed runbook.
     pub fn parsed(path: PathBuf, text: Arc<str>, runbook: Runbook) -> Self {
-        let fingerprints = runbook
-            .steps()
-            .chain(runbook.rollback.iter().flat_map(|r| r.steps.iter()))
-            .map(|s| (s.id.name.clone(), runbook_dsl::step_fingerprint(s)))
-            .collect();
         Source {
             path,
             text,
             runbook: Arc::new(runbook),
-            fingerprints: Arc::new(fingerprints),
         }
     }
 
@@ -216,7 +202,6 @@ pub async fn start(src: Source, opts: Options) -> Result<Finished, Refused> {
         p.out,
         src.text.clone(),
         src.runbook.clone(),
-        src.fingerprints.clone(),
         session,
         run,
         Vec::new(),
@@ -346,7 +331,7 @@ pub async fn resume(
     }
     let src = loader(Path::new(&run.runbook_path))?;
     let before = steps.clone();
-    let decisions = plan::plan(&src.fingerprints, &src.runbook, &run, &mut steps, &ov, true).map_err(Refused::many)?;
+    let decisions = plan::plan(&src.runbook, &run, &mut steps, &ov, true).map_err(Refused::many)?;
     let p = prepare(&src, &opts);
     let params = resolve_params(&src, &opts, &p, Some(&run))?;
     let mut scope = Scope::new();
@@ -390,7 +375,6 @@ pub async fn resume(
         p.out,
         src.text.clone(),
         src.runbook.clone(),
-        src.fingerprints.clone(),
         Some(session),
         run,
         steps,
@@ -479,7 +463,7 @@ pub async fn rollback(
         ..Overrides::default()
     };
     let before = steps.clone();
-    let decisions = plan::plan(&src.fingerprints, &src.runbook, &run, &mut steps, &ov, false).map_err(Refused::many)?;
+    let decisions = plan::plan(&src.runbook, &run, &mut steps, &ov, false).map_err(Refused::many)?;
     let p = prepare(&src, &opts);
     let params = resolve_params(&src, &opts, &p, Some(&run))?;
     let mut scope = Scope::new();
@@ -508,7 +492,6 @@ pub async fn rollback(
         p.out,
         src.text.clone(),
         src.runbook.clone(),
-        src.fingerprints.clone(),
         Some(session),
         run,
         steps,

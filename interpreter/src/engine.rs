@@ -51,3 +51,51 @@ pub fn build(ctx: Arc<ActionContext>) -> Engine {
     runbook_stdlib::register_all(&mut engine, ctx);
     engine
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use runbook_stdlib::{KubeOptions, NullSink};
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    fn ctx(rt: &tokio::runtime::Runtime) -> Arc<ActionContext> {
+        Arc::new(ActionContext::new(
+            rt.handle().clone(),
+            Arc::new(NullSink),
+            std::env::temp_dir(),
+            false,
+            KubeOptions::default(),
+        ))
+    }
+
+    #[test]
+    fn the_progress_hook_stops_a_runaway_script_at_the_deadline_and_on_cancel() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let ctx = ctx(&rt);
+        let engine = build(ctx.clone());
+        ctx.enter_step(CancellationToken::new(), Some(Instant::now() + Duration::from_millis(100)));
+        let err = engine.eval::<i64>("let n = 0; loop { n += 1; }").unwrap_err();
+        assert!(matches!(*err, rhai::EvalAltResult::ErrorTerminated(..)), "{err}");
+
+        let token = CancellationToken::new();
+        ctx.enter_step(token.clone(), None);
+        let cancel = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            token.cancel();
+        });
+        let err = engine.eval::<i64>("let n = 0; loop { n += 1; }").unwrap_err();
+        assert!(matches!(*err, rhai::EvalAltResult::ErrorTerminated(..)), "{err}");
+        cancel.join().unwrap();
+    }
+
+    #[test]
+    fn limits_stop_oversized_values() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let engine = build(ctx(&rt));
+        let err = engine.eval::<rhai::Dynamic>("let a = [0]; a.pad(2000000, 0); a").unwrap_err();
+        assert!(matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)), "{err}");
+    }
+}

@@ -247,8 +247,7 @@ pub fn parse_value(decl: &Param, text: &str) -> Result<Dynamic, ParamError> {
             _ => Err(wrong(decl, text, "write true or false")),
         },
         ParamType::Duration => parse_duration_millis(t)
-            .and_then(|ms| i64::try_from(ms).ok())
-            .map(Dynamic::from_int)
+            .and_then(duration_value)
             .ok_or_else(|| wrong(decl, text, "write a duration such as 300s, 5m, 1h30m or 250ms")),
         ParamType::List => {
             if t.starts_with('[') {
@@ -284,10 +283,19 @@ fn check_default(decl: &Param, v: Dynamic) -> Result<Dynamic, String> {
         ParamType::List if v.is_array() => Ok(v),
         ParamType::Map if v.is_map() => Ok(v),
         ParamType::Duration if v.is_string() => parse_duration_millis(&v.to_string())
-            .and_then(|ms| i64::try_from(ms).ok())
-            .map(Dynamic::from_int)
+            .and_then(duration_value)
             .ok_or_else(|| format!("`{v}` is not a duration such as 300s, 5m or 1h30m")),
         _ => Err(bad()),
+    }
+}
+
+/// A duration param's value: seconds, as the stdlib's `duration("5m")` and
+/// `sleep(secs)` use them; an int when whole, else a float (`250ms` → 0.25).
+fn duration_value(millis: u64) -> Option<Dynamic> {
+    if millis % 1000 == 0 {
+        i64::try_from(millis / 1000).ok().map(Dynamic::from_int)
+    } else {
+        Some(Dynamic::from_float(millis as f64 / 1000.0))
     }
 }
 

@@ -63,7 +63,6 @@ fn interrupted(rec: &StepRecord, run: &RunRecord) -> bool {
 /// return the journal events describing the decisions. `check_once` is false
 /// for rollback (it does not re-run steps).
 pub fn plan(
-    fingerprints: &std::collections::BTreeMap<String, String>,
     runbook: &Runbook,
     run: &RunRecord,
     records: &mut [StepRecord],
@@ -100,10 +99,7 @@ pub fn plan(
         };
         let has_pending_undos = rec.undos.iter().any(|u| !u.done);
         if rec.status == StepStatus::Succeeded || (!check_once && has_pending_undos) {
-            let now = fingerprints
-                .get(&rec.id)
-                .cloned()
-                .unwrap_or_else(|| runbook_dsl::step_fingerprint(step));
+            let now = runbook_dsl::step_fingerprint(step);
             if now != rec.fingerprint {
                 if ov.accept_changes {
                     rec.fingerprint = now;

@@ -55,3 +55,11 @@ impl Redactor {
             .unwrap_or(true)
     }
 }
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the values themselves.
+        let n = self.secrets.read().map(|s| s.len()).unwrap_or(0);
+        write!(f, "Redactor({n} secrets)")
+    }
+}

@@ -69,7 +69,7 @@ pub fn human_handler() -> GraphicalReportHandler {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    GraphicalReportHandler::new_themed(theme).with_links(false)
+    GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100)
 }
 
 /// One diagnostic, graphically, with its file's source and name.
@@ -87,6 +87,9 @@ pub fn human(
     if handler.render_report(out, report.as_ref()).is_err() {
         // Rendering into a String cannot fail; keep the message if it does.
         let _ = writeln!(out, "{report}");
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
     }
 }
 

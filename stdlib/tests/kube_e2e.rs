@@ -9,6 +9,9 @@
 //! with `kube::apply` and deleted afterwards with `kube::delete`. The
 //! cluster must be able to pull `busybox:1.36`.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod kube_common;
 
 use std::path::PathBuf;
@@ -27,7 +30,10 @@ impl Drop for Namespace {
     fn drop(&mut self) {
         let h = self.env.harness();
         // Best effort: a failed scenario should still leave nothing behind.
-        let _ = h.engine.eval::<bool>(&format!("kube::delete(\"\", \"namespace/{}\")", self.env.namespace));
+        let _ = h.engine.eval::<bool>(&format!(
+            "kube::delete(\"\", \"namespace/{}\")",
+            self.env.namespace
+        ));
     }
 }
 

@@ -3,6 +3,9 @@
 //! entry with its name, receiver and arity, and every arity an entry
 //! accepts is registered.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod kube_common;
 
 use std::collections::BTreeSet;
@@ -31,8 +34,12 @@ fn parse(line: &str) -> Option<(String, String, usize)> {
 #[test]
 fn every_registered_kube_function_is_in_the_table_and_back() {
     let h = Harness::new(KubeOptions::default(), false);
-    let registered: BTreeSet<(String, String, usize)> =
-        h.engine.gen_fn_signatures(false).iter().filter_map(|l| parse(l)).collect();
+    let registered: BTreeSet<(String, String, usize)> = h
+        .engine
+        .gen_fn_signatures(false)
+        .iter()
+        .filter_map(|l| parse(l))
+        .collect();
     let declared: BTreeSet<(String, String, usize)> = runbook_stdlib::kube::signatures()
         .iter()
         .flat_map(|s| {
@@ -47,8 +54,14 @@ fn every_registered_kube_function_is_in_the_table_and_back() {
     assert!(registered.len() > 40, "parsed too few: {registered:?}");
     let undeclared: Vec<_> = registered.difference(&declared).collect();
     let unregistered: Vec<_> = declared.difference(&registered).collect();
-    assert!(undeclared.is_empty(), "registered without a signature: {undeclared:?}");
-    assert!(unregistered.is_empty(), "declared but not registered: {unregistered:?}");
+    assert!(
+        undeclared.is_empty(),
+        "registered without a signature: {undeclared:?}"
+    );
+    assert!(
+        unregistered.is_empty(),
+        "declared but not registered: {unregistered:?}"
+    );
 }
 
 #[test]

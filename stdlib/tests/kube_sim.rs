@@ -3,6 +3,9 @@
 //! then what only a simulator can show: faults, retries, error messages,
 //! and the exact requests sent.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod kube_common;
 
 use std::time::{Duration, Instant};
@@ -32,7 +35,12 @@ fn with_flowengine() -> (KubeSim, Env, Harness) {
 }
 
 fn fail(method: &'static str, path_contains: &str, status: u16, times: usize) -> FaultRule {
-    FaultRule { method: Some(method), path_contains: Some(path_contains.into()), status, times }
+    FaultRule {
+        method: Some(method),
+        path_contains: Some(path_contains.into()),
+        status,
+        times,
+    }
 }
 
 #[test]
@@ -89,8 +97,19 @@ fn reports_node_capacity() {
 fn dry_run_sends_every_write_with_dry_run_all_and_the_store_keeps_its_objects() {
     let (sim, env, h) = with_flowengine();
     h.apply(NS, scenarios::FLOWENGINE_HPA);
-    let deployment = || sim.get("apps/v1", "Deployment", NS, "flowengine").expect("deployment");
-    let hpa = || sim.get("autoscaling/v2", "HorizontalPodAutoscaler", NS, "flowengine-hpa").expect("hpa");
+    let deployment = || {
+        sim.get("apps/v1", "Deployment", NS, "flowengine")
+            .expect("deployment")
+    };
+    let hpa = || {
+        sim.get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            NS,
+            "flowengine-hpa",
+        )
+        .expect("hpa")
+    };
     let (deployment_before, hpa_before) = (deployment(), hpa());
     sim.clear_requests();
 
@@ -104,11 +123,18 @@ fn dry_run_sends_every_write_with_dry_run_all_and_the_store_keeps_its_objects() 
 
     let (deployment_after, hpa_after) = (deployment(), hpa());
     assert_eq!(deployment_after["spec"], deployment_before["spec"]);
-    assert_eq!(deployment_after["metadata"]["generation"], deployment_before["metadata"]["generation"]);
+    assert_eq!(
+        deployment_after["metadata"]["generation"],
+        deployment_before["metadata"]["generation"]
+    );
     assert_eq!(hpa_after["spec"], hpa_before["spec"]);
     assert!(sim.get("v1", "ConfigMap", NS, "settings").is_none());
 
-    let writes: Vec<_> = sim.requests().into_iter().filter(|r| r.is_write()).collect();
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write())
+        .collect();
     assert_eq!(writes.len(), 6, "{writes:#?}");
     for w in &writes {
         assert_eq!(w.query_param("dryRun").as_deref(), Some("All"), "{w:?}");
@@ -120,12 +146,25 @@ fn scale_is_one_patch_of_the_scale_subresource() {
     let (sim, _env, h) = with_flowengine();
     sim.clear_requests();
     h.eval::<()>(r#"kube::deployment("production", "flowengine").scale(4)"#);
-    let writes: Vec<_> = sim.requests().into_iter().filter(|r| r.is_write()).collect();
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write())
+        .collect();
     assert_eq!(writes.len(), 1, "{writes:#?}");
     assert_eq!(writes[0].method, "PATCH");
-    assert_eq!(writes[0].path, "/apis/apps/v1/namespaces/production/deployments/flowengine/scale");
-    assert_eq!(writes[0].body, Some(serde_json::json!({"spec": {"replicas": 4}})));
-    assert_eq!(writes[0].query_param("fieldManager").as_deref(), Some("runbook"));
+    assert_eq!(
+        writes[0].path,
+        "/apis/apps/v1/namespaces/production/deployments/flowengine/scale"
+    );
+    assert_eq!(
+        writes[0].body,
+        Some(serde_json::json!({"spec": {"replicas": 4}}))
+    );
+    assert_eq!(
+        writes[0].query_param("fieldManager").as_deref(),
+        Some("runbook")
+    );
 }
 
 #[test]
@@ -138,8 +177,13 @@ fn handles_send_no_request_until_used() {
            let c = kube::hpa("production", "flowengine-hpa");
            let d = kube::pods("production", "app=flowengine");"#,
     );
+    // The context's namespace comes from the kubeconfig, not the server.
+    assert_eq!(h.eval::<String>("kube::namespace()"), "default");
     assert_eq!(sim.requests(), []);
-    assert_eq!(h.eval::<String>(r#"kube::hpa("production", "x").to_string()"#), "horizontalpodautoscaler/x in production");
+    assert_eq!(
+        h.eval::<String>(r#"kube::hpa("production", "x").to_string()"#),
+        "horizontalpodautoscaler/x in production"
+    );
 }
 
 #[test]
@@ -147,13 +191,22 @@ fn set_env_sends_a_strategic_merge_patch_by_container_and_var_name() {
     let (sim, _env, h) = with_flowengine();
     sim.clear_requests();
     h.eval::<()>(r#"kube::deployment("production", "flowengine").set_env("DB_POOL_SIZE", 200)"#);
-    let patch = sim.requests().into_iter().find(|r| r.method == "PATCH").expect("a patch");
-    assert_eq!(patch.content_type.as_deref(), Some("application/strategic-merge-patch+json"));
+    let patch = sim
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PATCH")
+        .expect("a patch");
+    assert_eq!(
+        patch.content_type.as_deref(),
+        Some("application/strategic-merge-patch+json")
+    );
     assert_eq!(
         patch.body,
-        Some(serde_json::json!({"spec": {"template": {"spec": {"containers": [
-            {"name": "app", "env": [{"name": "DB_POOL_SIZE", "value": "200"}]}
-        ]}}}}))
+        Some(
+            serde_json::json!({"spec": {"template": {"spec": {"containers": [
+                {"name": "app", "env": [{"name": "DB_POOL_SIZE", "value": "200"}]}
+            ]}}}})
+        )
     );
 }
 
@@ -161,48 +214,93 @@ fn set_env_sends_a_strategic_merge_patch_by_container_and_var_name() {
 fn apply_is_server_side_with_the_runbook_field_manager_for_every_document() {
     let (sim, env) = start();
     let h = env.harness();
-    let manifest = format!("{}\n---\n{}", scenarios::FLOWENGINE_HPA, scenarios::POSTGRES);
-    assert_eq!(h.apply(NS, &manifest), ["horizontalpodautoscaler/flowengine-hpa", "statefulset/postgres"]);
+    let manifest = format!(
+        "{}\n---\n{}",
+        scenarios::FLOWENGINE_HPA,
+        scenarios::POSTGRES
+    );
     assert_eq!(
-        sim.get("autoscaling/v2", "HorizontalPodAutoscaler", NS, "flowengine-hpa").unwrap()["spec"]["maxReplicas"],
+        h.apply(NS, &manifest),
+        [
+            "horizontalpodautoscaler/flowengine-hpa",
+            "statefulset/postgres"
+        ]
+    );
+    assert_eq!(
+        sim.get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            NS,
+            "flowengine-hpa"
+        )
+        .unwrap()["spec"]["maxReplicas"],
         20
     );
     assert!(sim.get("apps/v1", "StatefulSet", NS, "postgres").is_some());
-    let applies: Vec<_> = sim.requests().into_iter().filter(|r| r.method == "PATCH").collect();
+    let applies: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
     assert_eq!(applies.len(), 2);
     for a in &applies {
-        assert_eq!(a.content_type.as_deref(), Some("application/apply-patch+yaml"));
+        assert_eq!(
+            a.content_type.as_deref(),
+            Some("application/apply-patch+yaml")
+        );
         assert_eq!(a.query_param("fieldManager").as_deref(), Some("runbook"));
         assert_eq!(a.query_param("force").as_deref(), Some("true"));
     }
-    assert_eq!(h.sink.effects(), ["horizontalpodautoscaler/flowengine-hpa: created", "statefulset/postgres: created"]);
+    assert_eq!(
+        h.sink.effects(),
+        [
+            "horizontalpodautoscaler/flowengine-hpa: created",
+            "statefulset/postgres: created"
+        ]
+    );
 
     // An object for another namespace is refused before anything is sent.
     let err = h.eval_err(r#"kube::apply("production", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: staging}\n")"#);
     assert_eq!(err.code, "runbook::run::kube::bad_argument");
-    assert!(err.message.contains("names namespace staging"), "{}", err.message);
+    assert!(
+        err.message.contains("names namespace staging"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
 fn a_conflict_is_retried_on_a_fresh_read_then_succeeds() {
     let (sim, _env, h) = with_flowengine();
-    sim.faults().fail_requests(fail("PATCH", "/deployments/flowengine/scale", 409, 2));
+    sim.faults()
+        .fail_requests(fail("PATCH", "/deployments/flowengine/scale", 409, 2));
     sim.clear_requests();
     h.eval::<()>(r#"kube::deployment("production", "flowengine").scale(6)"#);
-    assert_eq!(sim.get("apps/v1", "Deployment", NS, "flowengine").unwrap()["spec"]["replicas"], 6);
+    assert_eq!(
+        sim.get("apps/v1", "Deployment", NS, "flowengine").unwrap()["spec"]["replicas"],
+        6
+    );
     let patches = sim.count_requests(|r| r.method == "PATCH" && r.path.ends_with("/scale"));
-    let reads = sim.count_requests(|r| r.method == "GET" && r.path.ends_with("/deployments/flowengine"));
+    let reads =
+        sim.count_requests(|r| r.method == "GET" && r.path.ends_with("/deployments/flowengine"));
     assert_eq!((patches, reads), (3, 3), "each attempt reads again");
 }
 
 #[test]
 fn a_conflict_that_persists_fails_after_a_bounded_number_of_attempts() {
     let (sim, _env, h) = with_flowengine();
-    sim.faults().fail_requests(fail("PATCH", "/deployments/flowengine", 409, 100));
+    sim.faults()
+        .fail_requests(fail("PATCH", "/deployments/flowengine", 409, 100));
     sim.clear_requests();
-    let err = h.eval_err(r#"kube::deployment("production", "flowengine").set_env("DB_POOL_SIZE", 300)"#);
+    let err =
+        h.eval_err(r#"kube::deployment("production", "flowengine").set_env("DB_POOL_SIZE", 300)"#);
     assert_eq!(err.code, "runbook::run::kube::conflict");
-    assert!(err.message.contains("deployment/flowengine in namespace production"), "{}", err.message);
+    assert!(
+        err.message
+            .contains("deployment/flowengine in namespace production"),
+        "{}",
+        err.message
+    );
     assert!(err.message.contains("after 5 attempts"), "{}", err.message);
     assert_eq!(sim.count_requests(|r| r.method == "PATCH"), 5);
 }
@@ -210,10 +308,15 @@ fn a_conflict_that_persists_fails_after_a_bounded_number_of_attempts() {
 #[test]
 fn server_errors_on_reads_are_retried_a_bounded_number_of_times() {
     let (sim, _env, h) = with_flowengine();
-    sim.faults().fail_requests(fail("GET", "/deployments/flowengine", 500, 2));
-    assert_eq!(h.eval::<i64>(r#"kube::deployment("production", "flowengine").replicas()"#), 3);
+    sim.faults()
+        .fail_requests(fail("GET", "/deployments/flowengine", 500, 2));
+    assert_eq!(
+        h.eval::<i64>(r#"kube::deployment("production", "flowengine").replicas()"#),
+        3
+    );
 
-    sim.faults().fail_requests(fail("GET", "/deployments/flowengine", 503, 100));
+    sim.faults()
+        .fail_requests(fail("GET", "/deployments/flowengine", 503, 100));
     sim.clear_requests();
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::server_error");
@@ -230,7 +333,11 @@ fn a_write_answered_500_is_not_repeated() {
     sim.clear_requests();
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").scale(8)"#);
     assert_eq!(err.code, "runbook::run::kube::server_error");
-    assert_eq!(sim.count_requests(|r| r.method == "PATCH"), 1, "a 500 may have been applied");
+    assert_eq!(
+        sim.count_requests(|r| r.method == "PATCH"),
+        1,
+        "a 500 may have been applied"
+    );
 }
 
 #[test]
@@ -239,14 +346,28 @@ fn forbidden_and_unauthorized_say_who_may_not_do_what_where() {
     sim.faults().fail_requests(fail("PATCH", "/scale", 403, 1));
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").scale(8)"#);
     assert_eq!(err.code, "runbook::run::kube::forbidden");
-    assert!(err.message.starts_with("not allowed to patch deployments/scale in namespace production"), "{}", err.message);
-    assert!(err.help.as_deref().unwrap_or_default().contains("kubectl auth can-i patch deployments/scale -n production"));
+    assert!(
+        err.message
+            .starts_with("not allowed to patch deployments/scale in namespace production"),
+        "{}",
+        err.message
+    );
+    assert!(err
+        .help
+        .as_deref()
+        .unwrap_or_default()
+        .contains("kubectl auth can-i patch deployments/scale -n production"));
 
-    sim.faults().fail_requests(fail("GET", "/deployments/flowengine", 401, 1));
+    sim.faults()
+        .fail_requests(fail("GET", "/deployments/flowengine", 401, 1));
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::unauthorized");
     assert!(err.message.contains("context `sim`"), "{}", err.message);
-    assert!(err.help.as_deref().unwrap_or_default().contains(&sim.kubeconfig_path().display().to_string()));
+    assert!(err
+        .help
+        .as_deref()
+        .unwrap_or_default()
+        .contains(&sim.kubeconfig_path().display().to_string()));
 }
 
 #[test]
@@ -258,13 +379,25 @@ fn a_server_that_hangs_up_is_unreachable_naming_server_kubeconfig_and_context() 
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::unreachable");
     assert!(err.message.contains(sim.url()), "{}", err.message);
-    assert!(err.message.contains(&sim.kubeconfig_path().display().to_string()), "{}", err.message);
+    assert!(
+        err.message
+            .contains(&sim.kubeconfig_path().display().to_string()),
+        "{}",
+        err.message
+    );
     assert!(err.message.contains("context `sim`"), "{}", err.message);
-    assert!(err.help.as_deref().unwrap_or_default().contains("kubectl cluster-info"));
+    assert!(err
+        .help
+        .as_deref()
+        .unwrap_or_default()
+        .contains("kubectl cluster-info"));
 
     // The same client works again once the server answers.
     sim.faults().clear();
-    assert_eq!(h.eval::<i64>(r#"kube::deployment("production", "flowengine").replicas()"#), 3);
+    assert_eq!(
+        h.eval::<i64>(r#"kube::deployment("production", "flowengine").replicas()"#),
+        3
+    );
 }
 
 #[test]
@@ -276,27 +409,54 @@ fn a_refused_connection_is_unreachable() {
     let h = Harness::with_kubeconfig(&path, false);
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::unreachable");
-    assert!(err.message.starts_with("cannot reach the Kubernetes API server at http://127.0.0.1:9 (context `sim` from "), "{}", err.message);
-    assert!(err.message.to_lowercase().contains("refused"), "{}", err.message);
+    assert!(
+        err.message.starts_with(
+            "cannot reach the Kubernetes API server at http://127.0.0.1:9 (context `sim` from "
+        ),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.to_lowercase().contains("refused"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
 fn a_missing_kubeconfig_or_unknown_context_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope");
-    let h = Harness::new(KubeOptions { context: None, kubeconfig: Some(missing.clone()) }, false);
+    let h = Harness::new(
+        KubeOptions {
+            context: None,
+            kubeconfig: Some(missing.clone()),
+        },
+        false,
+    );
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::no_kubeconfig");
-    assert!(err.message.contains(&missing.display().to_string()), "{}", err.message);
+    assert!(
+        err.message.contains(&missing.display().to_string()),
+        "{}",
+        err.message
+    );
 
     let (sim, _env) = start();
     let h = Harness::new(
-        KubeOptions { context: Some("prod".into()), kubeconfig: Some(sim.kubeconfig_path().to_path_buf()) },
+        KubeOptions {
+            context: Some("prod".into()),
+            kubeconfig: Some(sim.kubeconfig_path().to_path_buf()),
+        },
         false,
     );
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::bad_kubeconfig");
-    assert!(err.message.contains("context `prod` is not in"), "{}", err.message);
+    assert!(
+        err.message.contains("context `prod` is not in"),
+        "{}",
+        err.message
+    );
     assert_eq!(err.help.as_deref(), Some("pass --context with one of: sim"));
 }
 
@@ -320,13 +480,25 @@ fn a_stalled_rollout_is_reported_until_it_resumes() {
     sim.faults().stall_rollouts(NS, "flowengine");
     h.eval::<()>(r#"kube::deployment("production", "flowengine").scale(5)"#);
     // The controller creates the new pods but they never become ready.
-    h.wait_until(r#"kube::pods("production", "app=flowengine").count() == 5"#, Duration::from_secs(60));
+    h.wait_until(
+        r#"kube::pods("production", "app=flowengine").count() == 5"#,
+        Duration::from_secs(60),
+    );
     assert!(!h.eval::<bool>(r#"kube::deployment("production", "flowengine").rollout_complete()"#));
     let status: String = h.eval(r#"kube::deployment("production", "flowengine").rollout_status()"#);
-    assert!(status.starts_with("Waiting for deployment \"flowengine\" rollout to finish"), "{status}");
+    assert!(
+        status.starts_with("Waiting for deployment \"flowengine\" rollout to finish"),
+        "{status}"
+    );
     sim.faults().resume_rollouts(NS, "flowengine");
-    h.wait_until(r#"kube::deployment("production", "flowengine").rollout_complete()"#, Duration::from_secs(60));
-    assert_eq!(h.eval::<i64>(r#"kube::pods("production", "app=flowengine").ready()"#), 5);
+    h.wait_until(
+        r#"kube::deployment("production", "flowengine").rollout_complete()"#,
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        h.eval::<i64>(r#"kube::pods("production", "app=flowengine").ready()"#),
+        5
+    );
 }
 
 #[test]
@@ -339,5 +511,8 @@ fn restarts_are_summed_over_pods() {
         .collect();
     sim.set_restarts(NS, &names[0], 2);
     sim.set_restarts(NS, &names[1], 1);
-    h.wait_until(r#"kube::pods("production", "app=flowengine").restarts() == 3"#, Duration::from_secs(60));
+    h.wait_until(
+        r#"kube::pods("production", "app=flowengine").restarts() == 3"#,
+        Duration::from_secs(60),
+    );
 }

@@ -1,6 +1,9 @@
 //! The step's timeout and run cancellation stop a statement on the server,
 //! not only in runbook.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 mod pg_support;
 
 use std::time::Duration;
@@ -30,7 +33,9 @@ fn a_statement_past_the_step_timeout_is_cancelled_on_the_server() {
         err.message,
         "the step's timeout elapsed while PostgreSQL ran `SELECT pg_sleep(60)`; a cancel request was sent to the server"
     );
-    eventually(GONE_WITHIN, "pg_sleep(60) to stop on the server", || running(&pg, "SELECT pg_sleep(60)") == 0);
+    eventually(GONE_WITHIN, "pg_sleep(60) to stop on the server", || {
+        running(&pg, "SELECT pg_sleep(60)") == 0
+    });
 
     // The connection is still usable in the next step.
     pg.enter_step(CancellationToken::new(), None);
@@ -50,14 +55,23 @@ fn cancelling_the_run_cancels_the_statement_on_the_server() {
             "SELECT pid::text FROM pg_stat_activity WHERE datname = '{watched}' AND state = 'active' \
              AND query LIKE '%cancel-me%' AND query NOT LIKE '%pg_stat_activity%'"
         );
-        eventually(GONE_WITHIN, "the statement to start", || !db.query_column(&sql).unwrap().is_empty());
+        eventually(GONE_WITHIN, "the statement to start", || {
+            !db.query_column(&sql).unwrap().is_empty()
+        });
         token.cancel();
     });
     let err = pg.err(&format!("db.query(\"{}\")", query.replace('"', "\\\"")));
     canceller.join().unwrap();
     assert_eq!(err.code, "runbook::run::pg::cancelled");
-    assert!(err.message.contains("a cancel request was sent to the server"), "{}", err.message);
-    eventually(GONE_WITHIN, "the statement to stop on the server", || running(&pg, query) == 0);
+    assert!(
+        err.message
+            .contains("a cancel request was sent to the server"),
+        "{}",
+        err.message
+    );
+    eventually(GONE_WITHIN, "the statement to stop on the server", || {
+        running(&pg, query) == 0
+    });
 }
 
 #[test]
@@ -67,11 +81,21 @@ fn an_interrupted_dry_run_statement_leaves_nothing_behind() {
     pg.enter_step(CancellationToken::new(), Some(Duration::from_secs(1)));
     let err = pg.err("db.execute(\"UPDATE t SET x = 2 WHERE pg_sleep(60) IS NOT NULL\")");
     assert_eq!(err.code, "runbook::run::pg::timeout");
-    eventually(GONE_WITHIN, "the update to stop and its transaction to end", || {
-        pg.column("SELECT pid::text FROM pg_stat_activity WHERE query LIKE 'UPDATE t SET x = 2%' OR state LIKE 'idle in transaction%'")
+    eventually(
+        GONE_WITHIN,
+        "the update to stop and its transaction to end",
+        || {
+            pg.column("SELECT pid::text FROM pg_stat_activity WHERE query LIKE 'UPDATE t SET x = 2%' OR state LIKE 'idle in transaction%'")
             .is_empty()
-    });
+        },
+    );
     pg.enter_step(CancellationToken::new(), None);
-    assert_eq!(pg.ok("db.scalar(\"SELECT sum(x) FROM t\")").to_string(), "1");
-    assert!(pg.sink.dry_run_effects().is_empty(), "an interrupted statement is not reported as done");
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT sum(x) FROM t\")").to_string(),
+        "1"
+    );
+    assert!(
+        pg.sink.dry_run_effects().is_empty(),
+        "an interrupted statement is not reported as done"
+    );
 }

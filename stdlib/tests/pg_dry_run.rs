@@ -1,36 +1,84 @@
 //! Dry run: effects run inside a transaction that is rolled back, or are
 //! printed and not run when a rollback could not undo them.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 mod pg_support;
 
 use pg_support::Pg;
 
 fn one(pg: &Pg, sql: &str) -> String {
-    pg.column(sql).into_iter().next().flatten().unwrap_or_default()
+    pg.column(sql)
+        .into_iter()
+        .next()
+        .flatten()
+        .unwrap_or_default()
 }
 
 #[test]
 fn execute_is_rolled_back_and_printed_with_its_row_count() {
     let mut pg = Pg::dry_run("dry_execute");
     pg.setup("CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 5)");
-    assert_eq!(pg.ok("db.execute(\"DELETE FROM t WHERE x > $1\", 2)").as_int(), Ok(3));
-    assert_eq!(pg.ok("db.execute(\"INSERT INTO t VALUES (6), (7)\")").as_int(), Ok(2));
+    assert_eq!(
+        pg.ok("db.execute(\"DELETE FROM t WHERE x > $1\", 2)")
+            .as_int(),
+        Ok(3)
+    );
+    assert_eq!(
+        pg.ok("db.execute(\"INSERT INTO t VALUES (6), (7)\")")
+            .as_int(),
+        Ok(2)
+    );
     pg.run("db.execute(\"CREATE TABLE made_in_dry_run (y int)\")");
 
     assert_eq!(one(&pg, "SELECT count(*)::text FROM t"), "5");
-    assert_eq!(one(&pg, "SELECT count(*)::text FROM pg_tables WHERE tablename = 'made_in_dry_run'"), "0");
+    assert_eq!(
+        one(
+            &pg,
+            "SELECT count(*)::text FROM pg_tables WHERE tablename = 'made_in_dry_run'"
+        ),
+        "0"
+    );
     let printed = pg.sink.dry_run_effects();
     assert_eq!(printed.len(), 3, "{printed:?}");
-    assert!(printed[0].starts_with("pg.execute: DELETE FROM t WHERE x > $1 on "), "{}", printed[0]);
-    assert!(printed[0].ends_with("(3 rows affected; rolled back)"), "{}", printed[0]);
-    assert!(printed[1].ends_with("(2 rows affected; rolled back)"), "{}", printed[1]);
+    assert!(
+        printed[0].starts_with("pg.execute: DELETE FROM t WHERE x > $1 on "),
+        "{}",
+        printed[0]
+    );
+    assert!(
+        printed[0].ends_with("(3 rows affected; rolled back)"),
+        "{}",
+        printed[0]
+    );
+    assert!(
+        printed[1].ends_with("(2 rows affected; rolled back)"),
+        "{}",
+        printed[1]
+    );
     assert!(pg.sink.effects().is_empty(), "nothing was performed");
     // No transaction is left open behind the rollback.
-    assert_eq!(one(&pg, "SELECT count(*)::text FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"), "0");
+    assert_eq!(
+        one(
+            &pg,
+            "SELECT count(*)::text FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
+        ),
+        "0"
+    );
     // Reads run, and a failed statement leaves the session usable.
-    assert_eq!(pg.ok("db.scalar(\"SELECT count(*) FROM t\")").as_int(), Ok(5));
-    assert_eq!(pg.err("db.execute(\"UPDATE nope SET x = 1\")").code, "runbook::run::pg::sql");
-    assert_eq!(pg.ok("db.scalar(\"SELECT count(*) FROM t\")").as_int(), Ok(5));
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT count(*) FROM t\")").as_int(),
+        Ok(5)
+    );
+    assert_eq!(
+        pg.err("db.execute(\"UPDATE nope SET x = 1\")").code,
+        "runbook::run::pg::sql"
+    );
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT count(*) FROM t\")").as_int(),
+        Ok(5)
+    );
 }
 
 #[test]
@@ -49,15 +97,47 @@ fn statements_that_cannot_run_in_a_transaction_are_printed_not_run() {
     }
     let printed = pg.sink.dry_run_effects();
     assert_eq!(printed.len(), 4, "{printed:?}");
-    assert!(printed[0].starts_with("pg.execute: VACUUM (ANALYZE) t on "), "{}", printed[0]);
+    assert!(
+        printed[0].starts_with("pg.execute: VACUUM (ANALYZE) t on "),
+        "{}",
+        printed[0]
+    );
     assert!(printed[0].ends_with("(not run: VACUUM cannot run inside a transaction, so dry run cannot try it and roll it back)"));
-    assert!(printed[1].contains("not run: CREATE INDEX CONCURRENTLY cannot run inside a transaction"), "{}", printed[1]);
-    assert!(printed[2].contains("not run: CREATE DATABASE cannot run"), "{}", printed[2]);
-    assert!(printed[3].contains("not run: pg_terminate_backend() acts immediately"), "{}", printed[3]);
+    assert!(
+        printed[1].contains("not run: CREATE INDEX CONCURRENTLY cannot run inside a transaction"),
+        "{}",
+        printed[1]
+    );
+    assert!(
+        printed[2].contains("not run: CREATE DATABASE cannot run"),
+        "{}",
+        printed[2]
+    );
+    assert!(
+        printed[3].contains("not run: pg_terminate_backend() acts immediately"),
+        "{}",
+        printed[3]
+    );
 
-    assert_eq!(one(&pg, "SELECT count(*)::text FROM pg_indexes WHERE indexname = 't_x'"), "0");
-    assert_eq!(one(&pg, &format!("SELECT count(*)::text FROM pg_database WHERE datname = '{name}'")), "0");
-    assert_eq!(pg.ok("db.scalar(\"SELECT 1\")").as_int(), Ok(1), "our own session was not terminated");
+    assert_eq!(
+        one(
+            &pg,
+            "SELECT count(*)::text FROM pg_indexes WHERE indexname = 't_x'"
+        ),
+        "0"
+    );
+    assert_eq!(
+        one(
+            &pg,
+            &format!("SELECT count(*)::text FROM pg_database WHERE datname = '{name}'")
+        ),
+        "0"
+    );
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT 1\")").as_int(),
+        Ok(1),
+        "our own session was not terminated"
+    );
 }
 
 #[test]
@@ -66,12 +146,25 @@ fn a_read_with_effects_a_rollback_cannot_undo_is_refused() {
     pg.setup("CREATE SEQUENCE s");
     let err = pg.err("db.scalar(\"SELECT nextval('s')\")");
     assert_eq!(err.code, "runbook::run::pg::dry_run");
-    assert!(err.message.contains("nextval() acts immediately"), "{}", err.message);
+    assert!(
+        err.message.contains("nextval() acts immediately"),
+        "{}",
+        err.message
+    );
     assert!(err.help.unwrap().contains("db.execute"));
-    assert_eq!(one(&pg, "SELECT last_value::text || is_called::text FROM s"), "1false");
+    assert_eq!(
+        one(&pg, "SELECT last_value::text || is_called::text FROM s"),
+        "1false"
+    );
     // Writes hidden in a read are rolled back like effects.
     pg.setup("CREATE TABLE t (x int)");
-    assert_eq!(pg.ok("db.query(\"INSERT INTO t VALUES (1) RETURNING x\")").into_array().unwrap().len(), 1);
+    assert_eq!(
+        pg.ok("db.query(\"INSERT INTO t VALUES (1) RETURNING x\")")
+            .into_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(one(&pg, "SELECT count(*)::text FROM t"), "0");
 }
 
@@ -81,9 +174,16 @@ fn a_read_with_effects_a_rollback_cannot_undo_is_refused() {
 #[test]
 fn alter_system_is_printed_not_run() {
     let mut pg = Pg::dry_run("dry_alter_system");
-    assert_eq!(pg.ok("db.execute(\"ALTER SYSTEM SET max_connections = 400\")").as_int(), Ok(0));
+    assert_eq!(
+        pg.ok("db.execute(\"ALTER SYSTEM SET max_connections = 400\")")
+            .as_int(),
+        Ok(0)
+    );
     let printed = pg.sink.dry_run_effects();
-    assert!(printed[0].starts_with("pg.execute: ALTER SYSTEM SET max_connections = 400 on "), "{printed:?}");
+    assert!(
+        printed[0].starts_with("pg.execute: ALTER SYSTEM SET max_connections = 400 on "),
+        "{printed:?}"
+    );
     assert!(printed[0].contains("not run: ALTER SYSTEM cannot run inside a transaction"));
     assert_eq!(
         one(&pg, "SELECT count(*)::text FROM pg_file_settings WHERE name = 'max_connections' AND setting = '400'"),

@@ -1,6 +1,9 @@
 //! Failures an operator can act on: where the connection went, which user,
 //! what the server said and where in the SQL — and never the password.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 mod pg_support;
 
 use std::sync::Arc;
@@ -10,7 +13,12 @@ use runbook_stdlib::ActionError;
 
 /// Every text an error shows.
 fn texts(err: &ActionError) -> String {
-    format!("{} {} {:?}", err.message, err.help.clone().unwrap_or_default(), err.locate)
+    format!(
+        "{} {} {:?}",
+        err.message,
+        err.help.clone().unwrap_or_default(),
+        err.locate
+    )
 }
 
 /// Connects with `url` in a fresh context; the error and the sink.
@@ -22,7 +30,11 @@ fn connect_error(url: &str) -> (ActionError, Arc<pg_support::RecordingSink>) {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -37,11 +49,18 @@ fn connection_refused_names_host_port_and_user_but_not_the_password() {
         "{}",
         err.message
     );
-    assert!(err.message.to_lowercase().contains("refused"), "{}", err.message);
+    assert!(
+        err.message.to_lowercase().contains("refused"),
+        "{}",
+        err.message
+    );
     assert!(err.help.clone().unwrap().contains("host and port"));
     assert!(!texts(&err).contains("s3cr"), "{}", texts(&err));
     let secrets = sink.secrets.lock().unwrap().clone();
-    assert!(secrets.contains(&"s3cr@t".to_string()) && secrets.contains(&"s3cr%40t".to_string()), "{secrets:?}");
+    assert!(
+        secrets.contains(&"s3cr@t".to_string()) && secrets.contains(&"s3cr%40t".to_string()),
+        "{secrets:?}"
+    );
 }
 
 #[test]
@@ -57,12 +76,25 @@ fn a_wrong_password_is_an_auth_error_without_the_password() {
     );
     let (err, _) = connect_error(&url);
     assert_eq!(err.code, "runbook::run::pg::auth");
-    assert!(err.message.contains(&format!("{}:{}", server.host(), server.port())), "{}", err.message);
-    assert!(err.message.contains("password authentication failed for user"), "{}", err.message);
+    assert!(
+        err.message
+            .contains(&format!("{}:{}", server.host(), server.port())),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message
+            .contains("password authentication failed for user"),
+        "{}",
+        err.message
+    );
     assert!(err.message.contains("SQLSTATE 28P01"), "{}", err.message);
     assert!(err.help.clone().unwrap().contains("user and password"));
     let shown = texts(&err);
-    assert!(!shown.contains("wr@ng/pass") && !shown.contains("wr%40ng%2Fpass"), "{shown}");
+    assert!(
+        !shown.contains("wr@ng/pass") && !shown.contains("wr%40ng%2Fpass"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -70,11 +102,21 @@ fn an_unknown_database_or_host_is_named() {
     let db = pg_harness::database("unknown_db").unwrap();
     let (err, _) = connect_error(&db.url().replace(db.name(), "no_such_db"));
     assert_eq!(err.code, "runbook::run::pg::connect");
-    assert!(err.message.contains("database \"no_such_db\" does not exist"), "{}", err.message);
+    assert!(
+        err.message
+            .contains("database \"no_such_db\" does not exist"),
+        "{}",
+        err.message
+    );
 
     let (err, _) = connect_error("postgres://ops:pw@no-such-host.invalid:5432/shop");
     assert_eq!(err.code, "runbook::run::pg::connect");
-    assert!(err.message.contains("no-such-host.invalid:5432 as user \"ops\""), "{}", err.message);
+    assert!(
+        err.message
+            .contains("no-such-host.invalid:5432 as user \"ops\""),
+        "{}",
+        err.message
+    );
 
     let (err, _) = connect_error("postgres://ops:hunter2@host:port/shop");
     assert_eq!(err.code, "runbook::run::pg::url");
@@ -91,7 +133,7 @@ fn the_connection_password_never_reaches_errors_or_events() {
     for script in [
         "db.query(\"SELECT nope\")",
         "db.execute(\"UPDATE missing SET x = 1\")",
-        "db.scalar(\"SELECT current_user = $1\", 7)",
+        "db.scalar(\"SELECT $1::int4\", \"seven\")",
         "db.query_one(\"SELECT 1 WHERE false\")",
     ] {
         shown.push(texts(&pg.err(script)));
@@ -100,13 +142,29 @@ fn the_connection_password_never_reaches_errors_or_events() {
     shown.extend(pg.sink.events().into_iter().map(|e| format!("{e:?}")));
     shown.push(pg.ok("db.to_string()").into_string().unwrap());
     let Some(password) = password else { return };
-    let encoded: String = url.split("://").nth(1).unwrap().split('@').next().unwrap().split(':').nth(1).unwrap().into();
+    let encoded: String = url
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .into();
     assert_ne!(password, encoded, "the harness password needs URL encoding");
     for text in &shown {
-        assert!(!text.contains(&password) && !text.contains(&encoded), "{text}");
+        assert!(
+            !text.contains(&password) && !text.contains(&encoded),
+            "{text}"
+        );
     }
     let secrets = pg.sink.secrets.lock().unwrap().clone();
-    assert!(secrets.contains(&password) && secrets.contains(&encoded), "{secrets:?}");
+    assert!(
+        secrets.contains(&password) && secrets.contains(&encoded),
+        "{secrets:?}"
+    );
 }
 
 #[test]
@@ -115,22 +173,50 @@ fn sql_errors_carry_sqlstate_hint_and_the_offending_position() {
     pg.setup("CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders VALUES (1, 10)");
     let err = pg.err("db.query(\"SELECT id, totl FROM orders\")");
     assert_eq!(err.code, "runbook::run::pg::sql");
-    assert_eq!(err.message, "column \"totl\" does not exist (SQLSTATE 42703)");
-    assert!(err.help.clone().unwrap().contains("total"), "the server's hint: {:?}", err.help);
-    assert!(located(&err).starts_with("totl FROM orders"), "{}", located(&err));
+    assert_eq!(
+        err.message,
+        "column \"totl\" does not exist (SQLSTATE 42703)"
+    );
+    assert!(
+        err.help.clone().unwrap().contains("total"),
+        "the server's hint: {:?}",
+        err.help
+    );
+    assert!(
+        located(&err).starts_with("totl FROM orders"),
+        "{}",
+        located(&err)
+    );
 
     // Across lines, the offset still lands on the token (the interpreter
     // turns it into the runbook's line and column).
     let err = pg.err("db.query(`SELECT id,\n       sum(total)\n  FROM orderz\n GROUP BY id`)");
-    assert_eq!(err.message, "relation \"orderz\" does not exist (SQLSTATE 42P01)");
-    assert!(located(&err).starts_with("orderz\n GROUP BY id"), "{:?}", located(&err));
+    assert_eq!(
+        err.message,
+        "relation \"orderz\" does not exist (SQLSTATE 42P01)"
+    );
+    assert!(
+        located(&err).starts_with("orderz\n GROUP BY id"),
+        "{:?}",
+        located(&err)
+    );
 
     let err = pg.err("db.execute(\"SELEC 1\")");
-    assert_eq!(err.message, "syntax error at or near \"SELEC\" (SQLSTATE 42601)");
+    assert_eq!(
+        err.message,
+        "syntax error at or near \"SELEC\" (SQLSTATE 42601)"
+    );
     assert_eq!(err.locate, Some(("SELEC 1".to_string(), 0)));
+
+    let err = pg.err("db.execute(\"UPDATE orders SET total = 1; UPDATE orders SET total = 2\")");
+    assert!(err.message.contains("SQLSTATE 42601"), "{}", err.message);
+    assert!(err.help.unwrap().contains("one call per statement"));
 
     // DETAIL goes to the help.
     let err = pg.err("db.execute(\"INSERT INTO orders VALUES ($1, 5)\", 1)");
-    assert_eq!(err.message, "duplicate key value violates unique constraint \"orders_pkey\" (SQLSTATE 23505)");
+    assert_eq!(
+        err.message,
+        "duplicate key value violates unique constraint \"orders_pkey\" (SQLSTATE 23505)"
+    );
     assert_eq!(err.help.as_deref(), Some("Key (id)=(1) already exists."));
 }

@@ -1,6 +1,9 @@
 //! The `PgConnection` methods, parameters, and the seed runbook's queries as
 //! written there.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 mod pg_support;
 
 use pg_support::{located, Pg};
@@ -9,31 +12,54 @@ use rhai::Map;
 #[test]
 fn query_returns_every_row_as_a_map() {
     let mut pg = Pg::new("query");
-    pg.setup("CREATE TABLE pods (name text, restarts int); INSERT INTO pods VALUES ('a', 0), ('b', 3)");
+    pg.setup(
+        "CREATE TABLE pods (name text, restarts int); INSERT INTO pods VALUES ('a', 0), ('b', 3)",
+    );
     let names = pg.ok(
         "let rows = db.query(\"SELECT name, restarts FROM pods ORDER BY name\");
          let out = [];
          for r in rows { out.push(`${r.name}:${r.restarts}`) }
          out",
     );
-    let names: Vec<String> = names.into_array().unwrap().into_iter().map(|v| v.into_string().unwrap()).collect();
+    let names: Vec<String> = names
+        .into_array()
+        .unwrap()
+        .into_iter()
+        .map(|v| v.into_string().unwrap())
+        .collect();
     assert_eq!(names, ["a:0", "b:3"]);
-    assert!(pg.ok("db.query(\"SELECT 1 WHERE false\")").into_array().unwrap().is_empty());
+    assert!(pg
+        .ok("db.query(\"SELECT 1 WHERE false\")")
+        .into_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn query_one_and_scalar_insist_on_one_row() {
     let mut pg = Pg::new("one_row");
     pg.setup("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)");
-    let row = pg.ok("db.query_one(\"SELECT x, x * 10 AS y FROM t WHERE x = 2\")").try_cast::<Map>().unwrap();
+    let row = pg
+        .ok("db.query_one(\"SELECT x, x * 10 AS y FROM t WHERE x = 2\")")
+        .try_cast::<Map>()
+        .unwrap();
     assert_eq!(row.get("y").unwrap().as_int(), Ok(20));
-    assert_eq!(pg.ok("db.scalar(\"SELECT count(*) FROM t\")").as_int(), Ok(2));
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT count(*) FROM t\")").as_int(),
+        Ok(2)
+    );
 
     let err = pg.err("db.query_one(\"SELECT x FROM t\")");
     assert_eq!(err.code, "runbook::run::pg::row_count");
-    assert_eq!(err.message, "query_one() expects exactly one row, but the statement returned 2 rows");
+    assert_eq!(
+        err.message,
+        "query_one() expects exactly one row, but the statement returned 2 rows"
+    );
     let err = pg.err("db.scalar(\"SELECT x FROM t WHERE x > 5\")");
-    assert_eq!(err.message, "scalar() expects exactly one row, but the statement returned no rows");
+    assert_eq!(
+        err.message,
+        "scalar() expects exactly one row, but the statement returned no rows"
+    );
     assert!(err.help.clone().unwrap().contains("WHERE"));
     assert_eq!(located(&err), "SELECT x FROM t WHERE x > 5");
 }
@@ -42,26 +68,56 @@ fn query_one_and_scalar_insist_on_one_row() {
 fn execute_returns_rows_affected_and_records_the_effect() {
     let mut pg = Pg::new("execute");
     pg.setup("CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 5)");
-    assert_eq!(pg.ok("db.execute(\"UPDATE t SET x = x + 1 WHERE x > $1\", 2)").as_int(), Ok(3));
-    assert_eq!(pg.column("SELECT sum(x)::text FROM t"), [Some("18".to_string())]);
-    assert_eq!(pg.ok("db.execute(\"CREATE INDEX t_x ON t (x)\")").as_int(), Ok(0));
+    assert_eq!(
+        pg.ok("db.execute(\"UPDATE t SET x = x + 1 WHERE x > $1\", 2)")
+            .as_int(),
+        Ok(3)
+    );
+    assert_eq!(
+        pg.column("SELECT sum(x)::text FROM t"),
+        [Some("18".to_string())]
+    );
+    assert_eq!(
+        pg.ok("db.execute(\"CREATE INDEX t_x ON t (x)\")").as_int(),
+        Ok(0)
+    );
     let effects = pg.sink.effects();
     assert_eq!(effects.len(), 2, "{effects:?}");
-    assert!(effects[0].starts_with("pg.execute: UPDATE t SET x = x + 1 WHERE x > $1 on 127.0.0.1:") || !pg.db.server().is_throwaway());
+    assert!(
+        effects[0].starts_with("pg.execute: UPDATE t SET x = x + 1 WHERE x > $1 on 127.0.0.1:")
+            || !pg.db.server().is_throwaway()
+    );
     assert!(effects[0].ends_with("(3 rows affected)"), "{}", effects[0]);
 }
 
 #[test]
 fn setting_reads_current_setting_as_text() {
     let mut pg = Pg::new("setting");
-    assert_eq!(pg.ok("db.setting(\"max_connections\")").into_string().unwrap(), pg.column("SHOW max_connections")[0].clone().unwrap());
+    assert_eq!(
+        pg.ok("db.setting(\"max_connections\")")
+            .into_string()
+            .unwrap(),
+        pg.column("SHOW max_connections")[0].clone().unwrap()
+    );
     pg.run("db.execute(\"SET work_mem = '64MB'\")");
-    assert_eq!(pg.ok("db.setting(\"work_mem\")").into_string().unwrap(), "64MB");
+    assert_eq!(
+        pg.ok("db.setting(\"work_mem\")").into_string().unwrap(),
+        "64MB"
+    );
     let err = pg.err("db.setting(\"no_such_setting\")");
     assert_eq!(err.code, "runbook::run::pg::sql");
-    assert!(err.message.contains("unrecognized configuration parameter \"no_such_setting\""), "{}", err.message);
+    assert!(
+        err.message
+            .contains("unrecognized configuration parameter \"no_such_setting\""),
+        "{}",
+        err.message
+    );
     assert!(err.message.contains("SQLSTATE 42704"));
-    assert_eq!(located(&err), "no_such_setting", "points at the name in the runbook");
+    assert_eq!(
+        located(&err),
+        "no_such_setting",
+        "points at the name in the runbook"
+    );
 }
 
 #[test]
@@ -91,8 +147,17 @@ fn parameters_are_bound_by_the_statement_types() {
     );
     // NULL for any type, and round trips through every method.
     assert!(pg.ok("db.scalar(\"SELECT $1::int\", ())").is_unit());
-    assert_eq!(pg.ok("db.scalar(\"SELECT $1::text || $2\", \"a\", 1)").into_string().unwrap(), "a1");
-    assert_eq!(pg.ok("db.query_one(\"SELECT $1::int + $2 AS s\", 40, 2).s").as_int(), Ok(42));
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT $1::text || $2\", \"a\", 1)")
+            .into_string()
+            .unwrap(),
+        "a1"
+    );
+    assert_eq!(
+        pg.ok("db.query_one(\"SELECT $1::int + $2 AS s\", 40, 2).s")
+            .as_int(),
+        Ok(42)
+    );
     assert_eq!(
         pg.ok("db.scalar(\"SELECT $1::int + $2 + $3 + $4 + $5 + $6 + $7 + $8\", 1, 2, 3, 4, 5, 6, 7, 8)").as_int(),
         Ok(36),
@@ -116,15 +181,27 @@ fn a_value_of_the_wrong_type_names_the_parameter() {
     pg.setup("CREATE TABLE t (x int4)");
     let err = pg.err("db.execute(\"INSERT INTO t VALUES ($1)\", \"five\")");
     assert_eq!(err.code, "runbook::run::pg::param");
-    assert_eq!(err.message, "parameter $1 is int4 in this statement, but the value `five` (string) is not an integer");
+    assert_eq!(
+        err.message,
+        "parameter $1 is int4 in this statement, but the value `five` (string) is not an integer"
+    );
     assert!(err.help.unwrap().contains("$1::text::int4"));
     let err = pg.err("db.execute(\"INSERT INTO t VALUES ($1)\", 1 << 40)");
     assert!(err.message.ends_with("is out of range"), "{}", err.message);
     let err = pg.err("db.execute(\"INSERT INTO t VALUES ($1)\")");
-    assert_eq!(err.message, "the statement has 1 parameter ($1) but 0 value(s) were given");
+    assert_eq!(
+        err.message,
+        "the statement has 1 parameter ($1) but 0 value(s) were given"
+    );
     let err = pg.err("db.scalar(\"SELECT 1\", 2)");
-    assert_eq!(err.message, "the statement has no parameters but 1 value(s) were given");
-    assert_eq!(pg.column("SELECT count(*)::text FROM t"), [Some("0".to_string())]);
+    assert_eq!(
+        err.message,
+        "the statement has no parameters but 1 value(s) were given"
+    );
+    assert_eq!(
+        pg.column("SELECT count(*)::text FROM t"),
+        [Some("0".to_string())]
+    );
 }
 
 /// Seed, "Validate database capacity": active connections against
@@ -147,16 +224,20 @@ fn seed_connection_capacity_query() {
     let active = row.get("active_connections").unwrap().as_int().unwrap();
     let max = row.get("max_connections").unwrap().as_int().unwrap();
     assert!(active >= 1, "this session is active");
-    assert_eq!(max.to_string(), pg.column("SHOW max_connections")[0].clone().unwrap());
+    assert_eq!(
+        max.to_string(),
+        pg.column("SHOW max_connections")[0].clone().unwrap()
+    );
     let pct = row.get("pct_used").unwrap().as_decimal().unwrap();
-    assert_eq!(pct, (rust_decimal::Decimal::from(100 * active) / rust_decimal::Decimal::from(max)).round_dp(2));
+    assert_eq!(
+        pct,
+        (rust_decimal::Decimal::from(100 * active) / rust_decimal::Decimal::from(max)).round_dp(2)
+    );
     // The design's shorter form, and the threshold check as a runbook writes it.
-    let over = pg.ok(
-        r#"let usage = db.query_one(`SELECT count(*)::int AS active,
+    let over = pg.ok(r#"let usage = db.query_one(`SELECT count(*)::int AS active,
                                          current_setting('max_connections')::int AS max
                                     FROM pg_stat_activity`);
-           usage.active > usage.max * 67 / 100"#,
-    );
+           usage.active > usage.max * 67 / 100"#);
     assert_eq!(over.as_bool(), Ok(false));
 }
 
@@ -164,16 +245,29 @@ fn seed_connection_capacity_query() {
 #[test]
 fn seed_upgrade_verification_queries() {
     let mut pg = Pg::new("seed_verify");
-    let version = pg.ok("db.scalar(\"SELECT version();\")").into_string().unwrap();
+    let version = pg
+        .ok("db.scalar(\"SELECT version();\")")
+        .into_string()
+        .unwrap();
     assert!(version.starts_with("PostgreSQL "), "{version}");
     let name = pg.db.name().to_string();
     pg.scope.push_constant("dbname", name);
-    let size = pg.ok("db.query_one(\"SELECT pg_size_pretty(pg_database_size($1)) as db_size;\", dbname).db_size");
+    let size = pg.ok(
+        "db.query_one(\"SELECT pg_size_pretty(pg_database_size($1)) as db_size;\", dbname).db_size",
+    );
     let size = size.into_string().unwrap();
     assert!(size.ends_with(" kB") || size.ends_with(" MB"), "{size}");
-    let bytes = pg.ok("db.scalar(\"SELECT pg_database_size(current_database())\")").as_int().unwrap();
+    let bytes = pg
+        .ok("db.scalar(\"SELECT pg_database_size(current_database())\")")
+        .as_int()
+        .unwrap();
     assert!(bytes > 1_000_000, "a fresh database is a few MB: {bytes}");
-    assert_eq!(pg.ok("db.setting(\"max_connections\")").into_string().unwrap(), pg.column("SHOW max_connections")[0].clone().unwrap());
+    assert_eq!(
+        pg.ok("db.setting(\"max_connections\")")
+            .into_string()
+            .unwrap(),
+        pg.column("SHOW max_connections")[0].clone().unwrap()
+    );
 }
 
 /// Seed, "Verify replication lag": on a primary the receive/replay LSNs are
@@ -197,8 +291,59 @@ fn seed_replication_lag_query_on_a_primary() {
     );
     assert_eq!(verdict.into_string().unwrap(), "primary");
     // The same arithmetic on LSNs that exist: numeric bytes and text LSNs.
-    let lsn = pg.ok("db.scalar(\"SELECT pg_current_wal_lsn()\")").into_string().unwrap();
+    let lsn = pg
+        .ok("db.scalar(\"SELECT pg_current_wal_lsn()\")")
+        .into_string()
+        .unwrap();
     assert!(lsn.contains('/'), "{lsn}");
     let diff = pg.ok("db.scalar(\"SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')\")");
     assert!(diff.as_decimal().unwrap() > rust_decimal::Decimal::ZERO);
+}
+
+/// Lint's table and the engine agree: every `pg` signature is callable with
+/// each argument count it accepts, and with no other.
+#[test]
+fn every_signature_is_registered_with_each_arity() {
+    let mut pg = Pg::new("signatures");
+    let table = runbook_stdlib::pg::signatures();
+    assert_eq!(
+        table.iter().map(|s| s.display()).collect::<Vec<_>>(),
+        [
+            "pg::connect(url)",
+            "PgConnection.query(sql, p1, p2, p3, p4, p5, p6, p7, p8)",
+            "PgConnection.query_one(sql, p1, p2, p3, p4, p5, p6, p7, p8)",
+            "PgConnection.scalar(sql, p1, p2, p3, p4, p5, p6, p7, p8)",
+            "PgConnection.execute(sql, p1, p2, p3, p4, p5, p6, p7, p8)",
+            "PgConnection.setting(name)",
+        ]
+    );
+    let effects: Vec<_> = table
+        .iter()
+        .filter(|s| s.class == runbook_stdlib::Class::Effect)
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(effects, ["execute"]);
+    for sig in &table {
+        for args in 0..=sig.max_args() + 1 {
+            let mut list = vec!["\"SELECT 1\"".to_string()];
+            list.extend((1..args).map(|i| i.to_string()));
+            let list = if args == 0 {
+                String::new()
+            } else {
+                list.join(", ")
+            };
+            let call = match sig.module {
+                Some(module) => format!("{module}::{}({list})", sig.name),
+                None => format!("db.{}({list})", sig.name),
+            };
+            let found = match pg
+                .engine
+                .eval_with_scope::<rhai::Dynamic>(&mut pg.scope, &call)
+            {
+                Ok(_) => true,
+                Err(e) => !matches!(*e, rhai::EvalAltResult::ErrorFunctionNotFound(..)),
+            };
+            assert_eq!(found, sig.accepts(args), "{call}");
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! TLS: `require` encrypts, `verify-full` checks the certificate against
 //! `sslrootcert`, and an untrusted certificate is a clear error.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 mod pg_support;
 
 use pg_support::Pg;
@@ -14,8 +17,10 @@ fn ssl_in_use(params: &[(&str, &str)]) -> Result<bool, runbook_stdlib::ActionErr
     }
     let url = pg.db.url_with(params);
     pg.scope.push_constant("tls_url", url);
-    pg.eval("pg::connect(tls_url).scalar(\"SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\")")
-        .map(|v| v.as_bool().unwrap())
+    pg.eval(
+        "pg::connect(tls_url).scalar(\"SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\")",
+    )
+    .map(|v| v.as_bool().unwrap())
 }
 
 #[test]
@@ -23,9 +28,9 @@ fn sslmode_require_and_prefer_encrypt_and_disable_does_not() {
     if !pg_harness::server().unwrap().is_throwaway() {
         return; // An external server's TLS setup is unknown.
     }
-    assert_eq!(ssl_in_use(&[("sslmode", "require")]).unwrap(), true);
-    assert_eq!(ssl_in_use(&[]).unwrap(), true, "prefer is the default");
-    assert_eq!(ssl_in_use(&[("sslmode", "disable")]).unwrap(), false);
+    assert!(ssl_in_use(&[("sslmode", "require")]).unwrap());
+    assert!(ssl_in_use(&[]).unwrap(), "prefer is the default");
+    assert!(!ssl_in_use(&[("sslmode", "disable")]).unwrap());
 }
 
 #[test]
@@ -33,16 +38,32 @@ fn verify_full_trusts_only_the_given_root() {
     let server = pg_harness::server().unwrap();
     let Ok(files) = server.tls() else { return };
     let ca = files.ca_cert.display().to_string();
-    assert_eq!(ssl_in_use(&[("sslmode", "verify-full"), ("sslrootcert", &ca)]).unwrap(), true);
-    assert_eq!(ssl_in_use(&[("sslmode", "verify-ca"), ("sslrootcert", &ca)]).unwrap(), true);
+    assert!(ssl_in_use(&[("sslmode", "verify-full"), ("sslrootcert", &ca)]).unwrap());
+    assert!(ssl_in_use(&[("sslmode", "verify-ca"), ("sslrootcert", &ca)]).unwrap());
 
     let err = ssl_in_use(&[("sslmode", "verify-full")]).unwrap_err();
     assert_eq!(err.code, "runbook::run::pg::tls");
-    assert!(err.message.starts_with(&format!("TLS with PostgreSQL at {}:{}", server.host(), server.port())), "{}", err.message);
+    assert!(
+        err.message.starts_with(&format!(
+            "TLS with PostgreSQL at {}:{}",
+            server.host(),
+            server.port()
+        )),
+        "{}",
+        err.message
+    );
     assert!(err.message.contains("UnknownIssuer"), "{}", err.message);
     assert!(err.help.unwrap().contains("sslrootcert"));
 
-    let err = ssl_in_use(&[("sslmode", "verify-full"), ("sslrootcert", "/nonexistent/ca.pem")]).unwrap_err();
+    let err = ssl_in_use(&[
+        ("sslmode", "verify-full"),
+        ("sslrootcert", "/nonexistent/ca.pem"),
+    ])
+    .unwrap_err();
     assert_eq!(err.code, "runbook::run::pg::tls");
-    assert!(err.message.contains("/nonexistent/ca.pem"), "{}", err.message);
+    assert!(
+        err.message.contains("/nonexistent/ca.pem"),
+        "{}",
+        err.message
+    );
 }

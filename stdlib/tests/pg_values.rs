@@ -1,5 +1,8 @@
 //! PostgreSQL values arrive in Rhai as the documented types, NULLs as `()`.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 mod pg_support;
 
 use std::str::FromStr;
@@ -13,7 +16,9 @@ fn map(v: Dynamic) -> Map {
 }
 
 fn field(m: &Map, k: &str) -> Dynamic {
-    m.get(k).unwrap_or_else(|| panic!("no column {k} in {m:?}")).clone()
+    m.get(k)
+        .unwrap_or_else(|| panic!("no column {k} in {m:?}"))
+        .clone()
 }
 
 #[test]
@@ -32,7 +37,10 @@ fn scalar_types_and_their_nulls() {
            '10.1.2.3', '10.0.0.0/8', 'sad', 5432);
          INSERT INTO v DEFAULT VALUES;",
     );
-    let rows = pg.ok("db.query(\"SELECT * FROM v ORDER BY i2 NULLS LAST\")").into_array().unwrap();
+    let rows = pg
+        .ok("db.query(\"SELECT * FROM v ORDER BY i2 NULLS LAST\")")
+        .into_array()
+        .unwrap();
     assert_eq!(rows.len(), 2);
     let row = map(rows[0].clone());
     assert_eq!(field(&row, "i2").as_int(), Ok(-2));
@@ -44,12 +52,22 @@ fn scalar_types_and_their_nulls() {
     assert_eq!(field(&row, "t").into_string().unwrap(), "héllo");
     assert_eq!(field(&row, "vc").into_string().unwrap(), "vc");
     assert_eq!(field(&row, "n").into_string().unwrap(), "pg_catalog");
-    assert_eq!(field(&row, "bp").into_string().unwrap(), "ab  ", "char(n) keeps its padding");
+    assert_eq!(
+        field(&row, "bp").into_string().unwrap(),
+        "ab  ",
+        "char(n) keeps its padding"
+    );
     assert_eq!(field(&row, "ch").into_string().unwrap(), "x");
     assert_eq!(field(&row, "o").as_int(), Ok(4_294_967_295));
-    assert_eq!(field(&row, "u").into_string().unwrap(), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    assert_eq!(
+        field(&row, "u").into_string().unwrap(),
+        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    );
     assert_eq!(field(&row, "l").into_string().unwrap(), "0/16B3748");
-    assert_eq!(field(&row, "by").try_cast::<rhai::Blob>().unwrap(), vec![0x00, 0xff, 0x41]);
+    assert_eq!(
+        field(&row, "by").try_cast::<rhai::Blob>().unwrap(),
+        vec![0x00, 0xff, 0x41]
+    );
     assert_eq!(field(&row, "ip").into_string().unwrap(), "10.1.2.3");
     assert_eq!(field(&row, "net").into_string().unwrap(), "10.0.0.0/8");
     assert_eq!(field(&row, "m").into_string().unwrap(), "sad");
@@ -68,7 +86,11 @@ fn numeric_is_an_exact_decimal() {
     let pct = pg.ok("db.scalar(\"SELECT round(100.0 * 65 / 300, 2)\")");
     assert_eq!(pct.as_decimal(), Ok(Decimal::from_str("21.67").unwrap()));
     // Rhai compares decimals with integers and does exact arithmetic on them.
-    assert_eq!(pg.ok("let p = db.scalar(\"SELECT 0.1::numeric\"); p + p + p == 0.3 && p < 1").as_bool(), Ok(true));
+    assert_eq!(
+        pg.ok("let p = db.scalar(\"SELECT 0.1::numeric\"); p + p + p == 0.3 && p < 1")
+            .as_bool(),
+        Ok(true)
+    );
     // With floats as with integers: the seed's `pct_used` against a threshold.
     assert_eq!(pg.ok("let p = db.scalar(\"SELECT 21.67::numeric\"); [p < 67.5, p >= 21.67, 0.5 * p, p == 21.670]").into_array().unwrap().iter().map(|v| v.to_string()).collect::<Vec<_>>(), ["true", "true", "10.835", "true"]);
     for (sql, expected) in [
@@ -76,24 +98,51 @@ fn numeric_is_an_exact_decimal() {
         ("SELECT 0::numeric", "0"),
         ("SELECT 10000::numeric", "10000"),
         ("SELECT 0.00012::numeric", "0.00012"),
-        ("SELECT 123456789012345678.000001::numeric", "123456789012345678.000001"),
-        ("SELECT 79228162514264337593543950335::numeric", "79228162514264337593543950335"),
+        (
+            "SELECT 123456789012345678.000001::numeric",
+            "123456789012345678.000001",
+        ),
+        (
+            "SELECT 79228162514264337593543950335::numeric",
+            "79228162514264337593543950335",
+        ),
         // More fraction digits than a decimal holds: rounded at the 28th.
-        ("SELECT 0.33333333333333333333333333333333333333::numeric", "0.3333333333333333333333333333"),
-        ("SELECT 0.66666666666666666666666666666666666666::numeric", "0.6666666666666666666666666667"),
-        ("SELECT sum(x::int8) FROM generate_series(1, 1000) x", "500500"),
+        (
+            "SELECT 0.33333333333333333333333333333333333333::numeric",
+            "0.3333333333333333333333333333",
+        ),
+        (
+            "SELECT 0.66666666666666666666666666666666666666::numeric",
+            "0.6666666666666666666666666667",
+        ),
+        (
+            "SELECT sum(x::int8) FROM generate_series(1, 1000) x",
+            "500500",
+        ),
     ] {
         let got = pg.ok(&format!("db.scalar(\"{sql}\")"));
-        assert_eq!(got.as_decimal(), Ok(Decimal::from_str(expected).unwrap()), "{sql}");
+        assert_eq!(
+            got.as_decimal(),
+            Ok(Decimal::from_str(expected).unwrap()),
+            "{sql}"
+        );
     }
     assert!(pg.ok("db.scalar(\"SELECT NULL::numeric\")").is_unit());
 
     let err = pg.err("db.query(\"SELECT 'NaN'::numeric AS ratio\")");
     assert_eq!(err.code, "runbook::run::pg::value");
-    assert!(err.message.contains("\"ratio\"") && err.message.contains("NaN"), "{}", err.message);
+    assert!(
+        err.message.contains("\"ratio\"") && err.message.contains("NaN"),
+        "{}",
+        err.message
+    );
     assert!(err.help.unwrap().contains("ratio::text"));
     let err = pg.err("db.scalar(\"SELECT 1e40::numeric AS big\")");
-    assert!(err.message.contains("does not fit a decimal"), "{}", err.message);
+    assert!(
+        err.message.contains("does not fit a decimal"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -101,8 +150,7 @@ fn dates_times_and_intervals_are_iso_8601_text() {
     let mut pg = Pg::new("temporal");
     // The session's time zone does not change what a timestamptz reads as.
     pg.run("db.execute(\"SET TIME ZONE 'Europe/Paris'\")");
-    let row = map(pg.ok(
-        "db.query_one(`SELECT
+    let row = map(pg.ok("db.query_one(`SELECT
             '2025-11-16 10:30:00+01'::timestamptz AS tz,
             '2025-11-16 09:30:00.25+00'::timestamptz AS tz_frac,
             '2025-11-16 09:30:00.123456'::timestamp AS ts,
@@ -112,8 +160,7 @@ fn dates_times_and_intervals_are_iso_8601_text() {
             'infinity'::date AS d_inf,
             '09:05:03.5'::time AS t,
             '24:00'::time AS midnight,
-            '09:30:00+05:30'::timetz AS ttz`)",
-    ));
+            '09:30:00+05:30'::timetz AS ttz`)"));
     for (column, expected) in [
         ("tz", "2025-11-16T09:30:00Z"),
         ("tz_frac", "2025-11-16T09:30:00.250Z"),
@@ -126,7 +173,11 @@ fn dates_times_and_intervals_are_iso_8601_text() {
         ("midnight", "24:00:00"),
         ("ttz", "09:30:00+05:30"),
     ] {
-        assert_eq!(field(&row, column).into_string().unwrap(), expected, "{column}");
+        assert_eq!(
+            field(&row, column).into_string().unwrap(),
+            expected,
+            "{column}"
+        );
     }
 }
 
@@ -147,11 +198,18 @@ fn intervals_read_like_postgres_iso_8601_style() {
         "36 hours",
     ];
     for interval in intervals {
-        let ours = pg.ok(&format!("db.scalar(\"SELECT '{interval}'::interval\")")).into_string().unwrap();
+        let ours = pg
+            .ok(&format!("db.scalar(\"SELECT '{interval}'::interval\")"))
+            .into_string()
+            .unwrap();
         let theirs = pg.column(&format!(
             "SET intervalstyle = iso_8601; SELECT '{interval}'::interval::text"
         ));
-        assert_eq!(Some(ours), theirs.into_iter().last().flatten(), "{interval}");
+        assert_eq!(
+            Some(ours),
+            theirs.into_iter().last().flatten(),
+            "{interval}"
+        );
     }
 }
 
@@ -168,10 +226,27 @@ fn json_becomes_maps_and_arrays() {
     let tags = field(&doc, "tags").into_array().unwrap();
     assert_eq!(tags[0].clone().into_string().unwrap(), "a");
     assert!(tags[1].is_unit());
-    assert_eq!(map(field(&doc, "nested")).get("x").unwrap().clone().into_string().unwrap(), "y");
+    assert_eq!(
+        map(field(&doc, "nested"))
+            .get("x")
+            .unwrap()
+            .clone()
+            .into_string()
+            .unwrap(),
+        "y"
+    );
     // `json` (not only `jsonb`), top-level arrays and scalars, and Rhai access.
-    assert_eq!(pg.ok(r#"db.scalar("SELECT '[1, 2, 3]'::json")[2]"#).as_int(), Ok(3));
-    assert_eq!(pg.ok(r#"db.scalar("SELECT '\"text\"'::json")"#).into_string().unwrap(), "text");
+    assert_eq!(
+        pg.ok(r#"db.scalar("SELECT '[1, 2, 3]'::json")[2]"#)
+            .as_int(),
+        Ok(3)
+    );
+    assert_eq!(
+        pg.ok(r#"db.scalar("SELECT '\"text\"'::json")"#)
+            .into_string()
+            .unwrap(),
+        "text"
+    );
     assert!(pg.ok(r#"db.scalar("SELECT 'null'::jsonb")"#).is_unit());
     assert!(pg.ok(r#"db.scalar("SELECT NULL::jsonb")"#).is_unit());
 }
@@ -179,8 +254,7 @@ fn json_becomes_maps_and_arrays() {
 #[test]
 fn arrays_including_nulls_and_several_dimensions() {
     let mut pg = Pg::new("arrays");
-    let row = map(pg.ok(
-        "db.query_one(`SELECT
+    let row = map(pg.ok("db.query_one(`SELECT
             ARRAY[1, NULL, 3]::int4[] AS ints,
             ARRAY['a', NULL]::text[] AS texts,
             '{}'::int8[] AS empty,
@@ -188,22 +262,39 @@ fn arrays_including_nulls_and_several_dimensions() {
             ARRAY[1.5, 2]::numeric[] AS nums,
             ARRAY['{\"a\": 1}'::jsonb] AS docs,
             ARRAY['2025-01-01'::date] AS dates,
-            NULL::int[] AS nothing`)",
-    ));
+            NULL::int[] AS nothing`)"));
     let ints = field(&row, "ints").into_array().unwrap();
-    assert_eq!((ints[0].as_int(), ints[1].is_unit(), ints[2].as_int()), (Ok(1), true, Ok(3)));
+    assert_eq!(
+        (ints[0].as_int(), ints[1].is_unit(), ints[2].as_int()),
+        (Ok(1), true, Ok(3))
+    );
     let texts = field(&row, "texts").into_array().unwrap();
-    assert_eq!((texts[0].clone().into_string().unwrap(), texts[1].is_unit()), ("a".to_string(), true));
+    assert_eq!(
+        (texts[0].clone().into_string().unwrap(), texts[1].is_unit()),
+        ("a".to_string(), true)
+    );
     assert!(field(&row, "empty").into_array().unwrap().is_empty());
     let grid = field(&row, "grid").into_array().unwrap();
     assert_eq!(grid.len(), 3);
-    let last: Vec<i64> = grid[2].clone().into_array().unwrap().iter().map(|v| v.as_int().unwrap()).collect();
+    let last: Vec<i64> = grid[2]
+        .clone()
+        .into_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_int().unwrap())
+        .collect();
     assert_eq!(last, [5, 6]);
     let nums = field(&row, "nums").into_array().unwrap();
     assert_eq!(nums[0].as_decimal(), Ok(Decimal::from_str("1.5").unwrap()));
     let docs = field(&row, "docs").into_array().unwrap();
     assert_eq!(map(docs[0].clone()).get("a").unwrap().as_int(), Ok(1));
-    assert_eq!(field(&row, "dates").into_array().unwrap()[0].clone().into_string().unwrap(), "2025-01-01");
+    assert_eq!(
+        field(&row, "dates").into_array().unwrap()[0]
+            .clone()
+            .into_string()
+            .unwrap(),
+        "2025-01-01"
+    );
     assert!(field(&row, "nothing").is_unit());
 }
 
@@ -216,6 +307,14 @@ fn an_unsupported_type_names_the_column_and_the_cast() {
         err.message,
         "column \"doc\" has type tsvector, which runbook cannot read; cast it in SQL, e.g. doc::text"
     );
-    assert_eq!(pg.ok("db.scalar(\"SELECT to_tsvector('simple', 'a b')::text\")").into_string().unwrap(), "'a':1 'b':2");
-    assert!(pg.ok("db.scalar(\"SELECT pg_sleep(0)\")").is_unit(), "void reads as ()");
+    assert_eq!(
+        pg.ok("db.scalar(\"SELECT to_tsvector('simple', 'a b')::text\")")
+            .into_string()
+            .unwrap(),
+        "'a':1 'b':2"
+    );
+    assert!(
+        pg.ok("db.scalar(\"SELECT pg_sleep(0)\")").is_unit(),
+        "void reads as ()"
+    );
 }

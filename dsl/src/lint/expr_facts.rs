@@ -71,12 +71,10 @@ impl<'a> ExprFacts<'a> {
         };
         scanner.run(text.len(), false);
         // Calls whose parenthesis never closed still count, up to the end.
-        for open in scanner.open.drain(..) {
-            if let Some(i) = open {
-                let call = &mut scanner.facts.calls[i];
-                call.args.end = text.len();
-                call.range.end = text.len();
-            }
+        for i in scanner.open.drain(..).flatten() {
+            let call = &mut scanner.facts.calls[i];
+            call.args.end = text.len();
+            call.range.end = text.len();
         }
         scanner.facts
     }

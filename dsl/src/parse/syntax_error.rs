@@ -36,11 +36,11 @@ pub(super) fn translate(source: &str, err: &Error<Rule>) -> ParseError {
             found,
             span,
         }
-    } else if has(Rule::kw_param) || has(Rule::param) || has(Rule::file) {
+    } else if has(Rule::param) || has(Rule::file) {
         ParseError::ExpectedItem { found, span }
-    } else if has(Rule::kw_run) || has(Rule::run_stmt) {
+    } else if has(Rule::run_stmt) {
         ParseError::ExpectedStatement { found, span }
-    } else if (has(Rule::kw_step) || has(Rule::step)) && has(Rule::rbrace) {
+    } else if has(Rule::step) && has(Rule::rbrace) {
         ParseError::ExpectedStep { found, span }
     } else {
         ParseError::Unexpected {
@@ -129,31 +129,31 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::colon => "`:`",
         Rule::equals => "`=`",
         Rule::comma => "`,`",
-        Rule::kw_runbook | Rule::metadata => "`runbook`",
-        Rule::kw_param | Rule::param => "`param`",
-        Rule::kw_let | Rule::let_item | Rule::let_stmt => "`let`",
-        Rule::kw_section | Rule::section => "`section`",
-        Rule::kw_step | Rule::step => "`step`",
-        Rule::kw_rollback | Rule::rollback => "`rollback`",
-        Rule::kw_when | Rule::opt_when | Rule::section_when => "`when`",
-        Rule::kw_timeout | Rule::opt_timeout => "`timeout`",
-        Rule::kw_retry | Rule::opt_retry => "`retry`",
+        Rule::metadata => "`runbook`",
+        Rule::param => "`param`",
+        Rule::let_item | Rule::let_stmt => "`let`",
+        Rule::section => "`section`",
+        Rule::step => "`step`",
+        Rule::rollback => "`rollback`",
+        Rule::opt_when | Rule::section_when => "`when`",
+        Rule::opt_timeout => "`timeout`",
+        Rule::opt_retry => "`retry`",
         Rule::kw_backoff => "`backoff`",
         Rule::kw_once => "`once`",
-        Rule::kw_run | Rule::run_stmt => "`run`",
-        Rule::kw_sh | Rule::sh_stmt => "`sh`",
-        Rule::kw_assert | Rule::assert_stmt => "`assert`",
+        Rule::run_stmt => "`run`",
+        Rule::sh_stmt => "`sh`",
+        Rule::assert_stmt => "`assert`",
         Rule::kw_else | Rule::else_if | Rule::else_block => "`else`",
-        Rule::kw_expect | Rule::expect_stmt => "`expect`",
-        Rule::kw_within | Rule::within_clause => "`within`",
-        Rule::kw_every | Rule::every_clause => "`every`",
-        Rule::kw_wait | Rule::wait_stmt => "`wait until`",
+        Rule::expect_stmt => "`expect`",
+        Rule::within_clause => "`within`",
+        Rule::every_clause => "`every`",
+        Rule::wait_stmt => "`wait until`",
         Rule::kw_until => "`until`",
-        Rule::kw_confirm | Rule::confirm_stmt => "`confirm`",
-        Rule::kw_note | Rule::note_stmt => "`note`",
-        Rule::kw_undo | Rule::undo_stmt => "`undo`",
+        Rule::confirm_stmt => "`confirm`",
+        Rule::note_stmt => "`note`",
+        Rule::undo_stmt => "`undo`",
         Rule::kw_if | Rule::if_stmt => "`if`",
-        Rule::kw_for | Rule::for_stmt => "`for`",
+        Rule::for_stmt => "`for`",
         Rule::kw_in => "`in`",
         Rule::expr_line
         | Rule::expr_poll

@@ -101,7 +101,6 @@ pub(crate) struct Executor {
     pub out: Arc<Output>,
     pub source: Arc<str>,
     pub runbook: Arc<Runbook>,
-    fingerprints: Arc<std::collections::BTreeMap<String, String>>,
     /// `None` in dry run: nothing is stored.
     pub session: Option<Box<dyn RunSession>>,
     pub run: RunRecord,
@@ -124,7 +123,6 @@ impl Executor {
         out: Arc<Output>,
         source: Arc<str>,
         runbook: Arc<Runbook>,
-        fingerprints: Arc<std::collections::BTreeMap<String, String>>,
         session: Option<Box<dyn RunSession>>,
         run: RunRecord,
         steps: Vec<StepRecord>,
@@ -151,7 +149,6 @@ impl Executor {
             out,
             source,
             runbook,
-            fingerprints,
             session,
             run,
             records: main.into_iter().map(|s| (s.id.clone(), s)).collect(),
@@ -215,10 +212,7 @@ impl Executor {
     }
 
     fn fingerprint(&self, step: &Step) -> String {
-        self.fingerprints
-            .get(&step.id.name)
-            .cloned()
-            .unwrap_or_else(|| runbook_dsl::step_fingerprint(step))
+        runbook_dsl::step_fingerprint(step)
     }
 
     fn record(&self, step: &Step, phase: Phase) -> StepRecord {

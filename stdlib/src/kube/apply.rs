@@ -49,7 +49,11 @@ pub(crate) fn parse_manifests(yaml: &str) -> Result<Vec<Value>, ActionError> {
         for field in ["/apiVersion", "/kind", "/metadata/name"] {
             if str_at(doc, field).is_none_or(str::is_empty) {
                 return Err(bad_argument(
-                    format!("kube::apply: object {} has no `{}`", index + 1, &field[1..].replace('/', ".")),
+                    format!(
+                        "kube::apply: object {} has no `{}`",
+                        index + 1,
+                        &field[1..].replace('/', ".")
+                    ),
                     "each object needs apiVersion, kind and metadata.name",
                 ));
             }
@@ -74,8 +78,11 @@ async fn manifest_kind(c: &Connection, api_version: &str, kind: &str) -> Result<
             short_names: Vec::new(),
         }),
         Err(_) => Err(Failure::Action(
-            ActionError::new(code::UNKNOWN_KIND, format!("the cluster serves no {kind} in {api_version}"))
-                .with_help("check apiVersion and kind against `kubectl api-resources`"),
+            ActionError::new(
+                code::UNKNOWN_KIND,
+                format!("the cluster serves no {kind} in {api_version}"),
+            )
+            .with_help("check apiVersion and kind against `kubectl api-resources`"),
         )),
     }
 }
@@ -117,6 +124,7 @@ pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Bo
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
@@ -124,7 +132,10 @@ mod tests {
     fn splits_documents_and_lists() {
         let yaml = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n";
         let docs = parse_manifests(yaml).unwrap();
-        let names: Vec<&str> = docs.iter().filter_map(|d| str_at(d, "/metadata/name")).collect();
+        let names: Vec<&str> = docs
+            .iter()
+            .filter_map(|d| str_at(d, "/metadata/name"))
+            .collect();
         assert_eq!(names, ["a", "b"]);
     }
 
@@ -133,6 +144,11 @@ mod tests {
         let err = parse_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n").unwrap_err();
         assert_eq!(err.message, "kube::apply: object 1 has no `metadata.name`");
         let err = parse_manifests("a: [").unwrap_err();
-        assert!(err.message.starts_with("kube::apply: document 1 is not valid YAML"), "{}", err.message);
+        assert!(
+            err.message
+                .starts_with("kube::apply: document 1 is not valid YAML"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -68,10 +68,16 @@ fn diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
         (Value::Array(b), Value::Array(a)) if named(b) && named(a) => {
             for bv in b {
                 let name = item_name(bv);
-                let av = a.iter().find(|x| item_name(x) == name).unwrap_or(&Value::Null);
+                let av = a
+                    .iter()
+                    .find(|x| item_name(x) == name)
+                    .unwrap_or(&Value::Null);
                 diff(&format!("{path}[{name}]"), bv, av, out);
             }
-            for av in a.iter().filter(|x| !b.iter().any(|y| item_name(y) == item_name(x))) {
+            for av in a
+                .iter()
+                .filter(|x| !b.iter().any(|y| item_name(y) == item_name(x)))
+            {
                 diff(&format!("{path}[{}]", item_name(av)), &Value::Null, av, out);
             }
         }
@@ -80,7 +86,10 @@ fn diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
 }
 
 fn named(items: &[Value]) -> bool {
-    !items.is_empty() && items.iter().all(|i| i.get("name").and_then(Value::as_str).is_some())
+    !items.is_empty()
+        && items
+            .iter()
+            .all(|i| i.get("name").and_then(Value::as_str).is_some())
 }
 
 fn item_name(item: &Value) -> &str {
@@ -103,6 +112,7 @@ pub(crate) fn show(value: &Value) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use serde_json::json;

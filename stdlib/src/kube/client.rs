@@ -26,6 +26,8 @@ pub(crate) struct Origin {
     pub kubeconfig: String,
     /// The context used.
     pub context: String,
+    /// The context's namespace (`default` when it sets none).
+    pub namespace: String,
 }
 
 /// A client and what is known about the server behind it.
@@ -81,7 +83,10 @@ pub(crate) struct KubeState {
 
 impl KubeState {
     pub fn new(ctx: Arc<ActionContext>) -> Self {
-        KubeState { ctx, conn: Mutex::new(None) }
+        KubeState {
+            ctx,
+            conn: Mutex::new(None),
+        }
     }
 
     /// The run's connection, built on first use. A failure is not cached:
@@ -103,10 +108,24 @@ impl KubeState {
         Ok(built)
     }
 
+    /// The namespace of the kubeconfig's context (`kube::namespace()`);
+    /// reads the kubeconfig, sends no request.
+    pub fn namespace(&self) -> Result<String, Box<EvalAltResult>> {
+        Ok(self
+            .connection()
+            .map_err(ActionError::into_rhai)?
+            .origin
+            .namespace
+            .clone())
+    }
+
     /// Run one action against the cluster from the Rhai thread: connect if
     /// needed, run `op` under the step's deadline and cancellation, and turn
     /// any failure into the Rhai error the interpreter reports.
-    pub fn run<T>(&self, op: impl AsyncFnOnce(&Connection) -> Result<T, Failure>) -> Result<T, Box<EvalAltResult>> {
+    pub fn run<T>(
+        &self,
+        op: impl AsyncFnOnce(&Connection) -> Result<T, Failure>,
+    ) -> Result<T, Box<EvalAltResult>> {
         let conn = self.connection().map_err(ActionError::into_rhai)?;
         let outcome = self.ctx.block_on(async {
             match op(&conn).await {
@@ -134,13 +153,18 @@ fn locate(options: &KubeOptions) -> Result<(Kubeconfig, String), ActionError> {
             let next = read(&path)?;
             merged = Some(match merged {
                 None => next,
-                Some(m) => m.merge(next).map_err(|e| bad_kubeconfig(&path.display().to_string(), &e))?,
+                Some(m) => m
+                    .merge(next)
+                    .map_err(|e| bad_kubeconfig(&path.display().to_string(), &e))?,
             });
         }
         let described = format!("KUBECONFIG={}", var.to_string_lossy());
         return merged.map(|kc| (kc, described.clone())).ok_or_else(|| {
-            ActionError::new(code::NO_KUBECONFIG, format!("no kubeconfig found: none of the files in {described} exist"))
-                .with_help("point KUBECONFIG at your cluster's kubeconfig, or pass --kubeconfig PATH")
+            ActionError::new(
+                code::NO_KUBECONFIG,
+                format!("no kubeconfig found: none of the files in {described} exist"),
+            )
+            .with_help("point KUBECONFIG at your cluster's kubeconfig, or pass --kubeconfig PATH")
         });
     }
     let default = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube").join("config"));
@@ -157,37 +181,60 @@ fn locate(options: &KubeOptions) -> Result<(Kubeconfig, String), ActionError> {
 fn read(path: &Path) -> Result<Kubeconfig, ActionError> {
     Kubeconfig::read_from(path).map_err(|e| match &e {
         KubeconfigError::ReadConfig(io, _) if io.kind() == std::io::ErrorKind::NotFound => {
-            ActionError::new(code::NO_KUBECONFIG, format!("no kubeconfig at {}", path.display()))
-                .with_help("check the path given to --kubeconfig or in KUBECONFIG")
+            ActionError::new(
+                code::NO_KUBECONFIG,
+                format!("no kubeconfig at {}", path.display()),
+            )
+            .with_help("check the path given to --kubeconfig or in KUBECONFIG")
         }
         _ => bad_kubeconfig(&path.display().to_string(), &e),
     })
 }
 
 fn bad_kubeconfig(source: &str, e: &KubeconfigError) -> ActionError {
-    ActionError::new(code::BAD_KUBECONFIG, format!("cannot use the kubeconfig {source}: {e}"))
-        .with_help("check it with `kubectl config view`")
+    ActionError::new(
+        code::BAD_KUBECONFIG,
+        format!("cannot use the kubeconfig {source}: {e}"),
+    )
+    .with_help("check it with `kubectl config view`")
 }
 
-async fn connect(kubeconfig: Kubeconfig, source: String, context: Option<String>) -> Result<Connection, ActionError> {
-    let context_name = context.clone().or_else(|| kubeconfig.current_context.clone()).unwrap_or_default();
+async fn connect(
+    kubeconfig: Kubeconfig,
+    source: String,
+    context: Option<String>,
+) -> Result<Connection, ActionError> {
+    let context_name = context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .unwrap_or_default();
     let known_contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
-    let options = KubeConfigOptions { context, cluster: None, user: None };
+    let options = KubeConfigOptions {
+        context,
+        cluster: None,
+        user: None,
+    };
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| match e {
-            KubeconfigError::LoadContext(_) | KubeconfigError::CurrentContextNotSet => ActionError::new(
-                code::BAD_KUBECONFIG,
-                if context_name.is_empty() {
-                    format!("{source} sets no current context")
-                } else {
-                    format!("context `{context_name}` is not in {source}")
-                },
-            )
-            .with_help(format!(
-                "pass --context with one of: {}",
-                if known_contexts.is_empty() { "(none defined)".to_owned() } else { known_contexts.join(", ") }
-            )),
+            KubeconfigError::LoadContext(_) | KubeconfigError::CurrentContextNotSet => {
+                ActionError::new(
+                    code::BAD_KUBECONFIG,
+                    if context_name.is_empty() {
+                        format!("{source} sets no current context")
+                    } else {
+                        format!("context `{context_name}` is not in {source}")
+                    },
+                )
+                .with_help(format!(
+                    "pass --context with one of: {}",
+                    if known_contexts.is_empty() {
+                        "(none defined)".to_owned()
+                    } else {
+                        known_contexts.join(", ")
+                    }
+                ))
+            }
             other => bad_kubeconfig(&source, &other),
         })?;
     // Retries are ours (see `retry.rs`): bounded, and aware of which
@@ -195,9 +242,14 @@ async fn connect(kubeconfig: Kubeconfig, source: String, context: Option<String>
     config.default_retry = false;
     config.read_timeout = Some(READ_TIMEOUT);
     let origin = Origin {
-        server: config.cluster_url.to_string().trim_end_matches('/').to_owned(),
+        server: config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_owned(),
         kubeconfig: source,
         context: context_name,
+        namespace: config.default_namespace.clone(),
     };
     let client = kube::Client::try_from(config).map_err(|e| {
         ActionError::new(
@@ -206,5 +258,9 @@ async fn connect(kubeconfig: Kubeconfig, source: String, context: Option<String>
         )
         .with_help("check the cluster's certificate data and the user's credentials with `kubectl config view --minify`")
     })?;
-    Ok(Connection { client, origin, kinds: tokio::sync::OnceCell::new() })
+    Ok(Connection {
+        client,
+        origin,
+        kinds: tokio::sync::OnceCell::new(),
+    })
 }

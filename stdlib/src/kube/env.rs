@@ -21,7 +21,11 @@ fn name_of(item: &Value) -> &str {
 }
 
 /// The named container, or the first one.
-pub(crate) fn container<'a>(workload: &'a Value, wanted: Option<&str>, label: &str) -> Result<&'a Value, ActionError> {
+pub(crate) fn container<'a>(
+    workload: &'a Value,
+    wanted: Option<&str>,
+    label: &str,
+) -> Result<&'a Value, ActionError> {
     let all = containers(workload);
     let found = match wanted {
         Some(w) => all.iter().find(|c| name_of(c) == w),
@@ -30,10 +34,14 @@ pub(crate) fn container<'a>(workload: &'a Value, wanted: Option<&str>, label: &s
     found.ok_or_else(|| {
         let names: Vec<&str> = all.iter().map(name_of).collect();
         let message = match wanted {
-            Some(w) => format!("{label} has no container `{w}` (containers: {})", names.join(", ")),
+            Some(w) => format!(
+                "{label} has no container `{w}` (containers: {})",
+                names.join(", ")
+            ),
             None => format!("{label} has no containers"),
         };
-        ActionError::new(code::NOT_FOUND, message).with_help("name one of the pod template's containers")
+        ActionError::new(code::NOT_FOUND, message)
+            .with_help("name one of the pod template's containers")
     })
 }
 
@@ -74,24 +82,36 @@ pub(crate) fn lookup(container: &Value, name: &str) -> Option<EnvValue> {
 pub(crate) struct EnvChange {
     pub name: String,
     pub before: Option<EnvValue>,
-    pub after: String,
+    /// `None` removes the variable.
+    pub after: Option<String>,
 }
 
 impl EnvChange {
     /// `DB_POOL_SIZE 100 → 200`
     pub fn describe(&self) -> String {
-        let before = self.before.as_ref().map(EnvValue::show).unwrap_or("(unset)");
-        format!("{} {before} → {}", self.name, self.after)
+        let before = self
+            .before
+            .as_ref()
+            .map(EnvValue::show)
+            .unwrap_or("(unset)");
+        let after = self.after.as_deref().unwrap_or("(unset)");
+        format!("{} {before} → {after}", self.name)
     }
 }
 
-/// The variables of `wanted` whose value differs from the container's.
-pub(crate) fn plan(container: &Value, wanted: &[(String, String)]) -> Vec<EnvChange> {
+/// The variables of `wanted` whose value differs from the container's
+/// (`None`: should be unset).
+pub(crate) fn plan(container: &Value, wanted: &[(String, Option<String>)]) -> Vec<EnvChange> {
     wanted
         .iter()
         .filter_map(|(name, value)| {
             let before = lookup(container, name);
-            (before.as_ref() != Some(&EnvValue::Literal(value.clone()))).then(|| EnvChange {
+            let same = match (&before, value) {
+                (None, None) => true,
+                (Some(EnvValue::Literal(b)), Some(v)) => b == v,
+                _ => false,
+            };
+            (!same).then(|| EnvChange {
                 name: name.clone(),
                 before,
                 after: value.clone(),
@@ -101,19 +121,24 @@ pub(crate) fn plan(container: &Value, wanted: &[(String, String)]) -> Vec<EnvCha
 }
 
 /// The strategic merge patch for `changes` in `container`. A variable that
-/// came from `valueFrom` gets `valueFrom: null`, or the merge would keep both.
+/// came from `valueFrom` gets `valueFrom: null`, or the merge would keep
+/// both; a removed one gets the `$patch: delete` directive.
 pub(crate) fn patch(container: &str, changes: &[EnvChange]) -> Value {
     let env: Vec<Value> = changes
         .iter()
-        .map(|c| match c.before {
-            Some(EnvValue::From) => json!({"name": c.name, "value": c.after, "valueFrom": null}),
-            _ => json!({"name": c.name, "value": c.after}),
+        .map(|c| match (&c.after, &c.before) {
+            (None, _) => json!({"name": c.name, "$patch": "delete"}),
+            (Some(v), Some(EnvValue::From)) => {
+                json!({"name": c.name, "value": v, "valueFrom": null})
+            }
+            (Some(v), _) => json!({"name": c.name, "value": v}),
         })
         .collect();
     json!({"spec": {"template": {"spec": {"containers": [{"name": container, "env": env}]}}}})
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
@@ -131,13 +156,19 @@ mod tests {
     fn reads_the_first_or_the_named_container() {
         let w = workload();
         let app = container(&w, None, "deployment/x").unwrap();
-        assert_eq!(lookup(app, "DB_POOL_SIZE"), Some(EnvValue::Literal("100".into())));
+        assert_eq!(
+            lookup(app, "DB_POOL_SIZE"),
+            Some(EnvValue::Literal("100".into()))
+        );
         assert_eq!(lookup(app, "TOKEN"), Some(EnvValue::From));
         assert_eq!(lookup(app, "NOPE"), None);
         let sidecar = container(&w, Some("sidecar"), "deployment/x").unwrap();
         assert_eq!(lookup(sidecar, "DB_POOL_SIZE"), None);
         let err = container(&w, Some("db"), "deployment/x").unwrap_err();
-        assert_eq!(err.message, "deployment/x has no container `db` (containers: app, sidecar)");
+        assert_eq!(
+            err.message,
+            "deployment/x has no container `db` (containers: app, sidecar)"
+        );
     }
 
     #[test]
@@ -145,16 +176,30 @@ mod tests {
         let w = workload();
         let app = container(&w, None, "d").unwrap();
         let wanted = vec![
-            ("DB_POOL_SIZE".to_owned(), "200".to_owned()),
-            ("TOKEN".to_owned(), "plain".to_owned()),
-            ("NEW".to_owned(), "1".to_owned()),
+            ("DB_POOL_SIZE".to_owned(), Some("200".to_owned())),
+            ("TOKEN".to_owned(), Some("plain".to_owned())),
+            ("NEW".to_owned(), Some("1".to_owned())),
+            ("GONE".to_owned(), None),
         ];
         let changes = plan(app, &wanted);
         let described: Vec<String> = changes.iter().map(EnvChange::describe).collect();
-        assert_eq!(described, ["DB_POOL_SIZE 100 → 200", "TOKEN (valueFrom) → plain", "NEW (unset) → 1"]);
+        assert_eq!(
+            described,
+            [
+                "DB_POOL_SIZE 100 → 200",
+                "TOKEN (valueFrom) → plain",
+                "NEW (unset) → 1"
+            ]
+        );
         let p = patch("app", &changes);
         let token = p.pointer("/spec/template/spec/containers/0/env/1").unwrap();
         assert_eq!(token.get("valueFrom"), Some(&Value::Null), "{p}");
-        assert!(plan(app, &[("DB_POOL_SIZE".to_owned(), "100".to_owned())]).is_empty());
+        assert!(plan(app, &[("DB_POOL_SIZE".to_owned(), Some("100".to_owned()))]).is_empty());
+        let removal = plan(app, &[("DB_POOL_SIZE".to_owned(), None)]);
+        assert_eq!(removal[0].describe(), "DB_POOL_SIZE 100 → (unset)");
+        assert_eq!(
+            patch("app", &removal).pointer("/spec/template/spec/containers/0/env/0"),
+            Some(&json!({"name": "DB_POOL_SIZE", "$patch": "delete"}))
+        );
     }
 }

@@ -60,7 +60,12 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    pub fn new(verb: &'static str, kind: &Kind, namespace: Option<&str>, name: Option<&str>) -> Self {
+    pub fn new(
+        verb: &'static str,
+        kind: &Kind,
+        namespace: Option<&str>,
+        name: Option<&str>,
+    ) -> Self {
         Target {
             verb,
             kind: kind.clone(),
@@ -104,19 +109,30 @@ impl Target {
 /// need another request, e.g. listing the names that do exist).
 #[derive(Debug)]
 pub(crate) enum Failure {
-    Kube { error: kube::Error, target: Box<Target>, attempts: u32 },
+    Kube {
+        error: kube::Error,
+        target: Box<Target>,
+        attempts: u32,
+    },
     Action(ActionError),
 }
 
 impl Failure {
     pub fn kube(error: kube::Error, target: Target) -> Self {
-        Failure::Kube { error, target: Box::new(target), attempts: 1 }
+        Failure::Kube {
+            error,
+            target: Box::new(target),
+            attempts: 1,
+        }
     }
 
     /// The HTTP status the server answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Failure::Kube { error: kube::Error::Api(s), .. } => Some(s.code),
+            Failure::Kube {
+                error: kube::Error::Api(s),
+                ..
+            } => Some(s.code),
             _ => None,
         }
     }
@@ -137,7 +153,11 @@ impl From<ActionError> for Failure {
 pub(crate) async fn explain(conn: &Connection, failure: Failure) -> ActionError {
     match failure {
         Failure::Action(e) => e,
-        Failure::Kube { error, target, attempts } => {
+        Failure::Kube {
+            error,
+            target,
+            attempts,
+        } => {
             let existing = match &error {
                 kube::Error::Api(s) if s.code == 404 && target.name.is_some() => {
                     existing_names(conn, &target).await
@@ -150,14 +170,26 @@ pub(crate) async fn explain(conn: &Connection, failure: Failure) -> ActionError 
 }
 
 async fn existing_names(conn: &Connection, target: &Target) -> Option<Vec<String>> {
-    let api: Api<DynamicObject> = target.kind.api(conn.client.clone(), target.namespace.as_deref());
+    let api: Api<DynamicObject> = target
+        .kind
+        .api(conn.client.clone(), target.namespace.as_deref());
     // One more than the limit tells "few" from "many" without listing everything.
     let list = api
         .list_metadata(&ListParams::default().limit(MAX_LISTED_NAMES as u32 + 1))
         .await
         .ok()?;
-    let mut names: Vec<String> = list.items.into_iter().filter_map(|o| o.metadata.name).collect();
-    if names.len() > MAX_LISTED_NAMES || list.metadata.continue_.as_deref().is_some_and(|c| !c.is_empty()) {
+    let mut names: Vec<String> = list
+        .items
+        .into_iter()
+        .filter_map(|o| o.metadata.name)
+        .collect();
+    if names.len() > MAX_LISTED_NAMES
+        || list
+            .metadata
+            .continue_
+            .as_deref()
+            .is_some_and(|c| !c.is_empty())
+    {
         return None;
     }
     names.sort();
@@ -173,7 +205,11 @@ pub(crate) fn classify(
     attempts: u32,
     existing: Option<Vec<String>>,
 ) -> ActionError {
-    let tries = if attempts > 1 { format!(" (after {attempts} attempts)") } else { String::new() };
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
     match error {
         kube::Error::Api(status) => {
             let server_says = if status.message.is_empty() {
@@ -288,11 +324,17 @@ fn not_found(target: &Target, existing: Option<Vec<String>>, server_says: &str) 
     let place = target.place();
     // A 404 on a namespaced list or on a missing namespace says so itself.
     if target.name.is_none() {
-        return ActionError::new(code::NOT_FOUND, format!("{object}{place}: not found ({server_says})"));
+        return ActionError::new(
+            code::NOT_FOUND,
+            format!("{object}{place}: not found ({server_says})"),
+        );
     }
     let message = match &existing {
         Some(names) if names.is_empty() => {
-            format!("{object} not found{place} (there are no {} there)", target.kind.ar.plural)
+            format!(
+                "{object} not found{place} (there are no {} there)",
+                target.kind.ar.plural
+            )
         }
         Some(names) => format!(
             "{object} not found{place} ({}{place}: {})",
@@ -304,7 +346,12 @@ fn not_found(target: &Target, existing: Option<Vec<String>>, server_says: &str) 
     ActionError::new(code::NOT_FOUND, message).with_help(format!(
         "check the name and the namespace (`kubectl get {}{}`)",
         target.kind.ar.plural,
-        target.namespace.as_deref().filter(|_| target.kind.namespaced).map(|ns| format!(" -n {ns}")).unwrap_or_default()
+        target
+            .namespace
+            .as_deref()
+            .filter(|_| target.kind.namespaced)
+            .map(|ns| format!(" -n {ns}"))
+            .unwrap_or_default()
     ))
 }
 
@@ -386,6 +433,7 @@ pub(crate) fn bad_argument(message: impl Into<String>, help: impl Into<String>) 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use crate::kube::kinds;
@@ -395,6 +443,7 @@ mod tests {
             server: "https://10.0.0.1:6443".into(),
             kubeconfig: "/home/sre/.kube/config".into(),
             context: "prod".into(),
+            namespace: "default".into(),
         }
     }
 
@@ -409,7 +458,12 @@ mod tests {
 
     #[test]
     fn not_found_lists_the_names_that_exist() {
-        let t = Target::new("get", &kinds::deployments(), Some("production"), Some("flowengin"));
+        let t = Target::new(
+            "get",
+            &kinds::deployments(),
+            Some("production"),
+            Some("flowengin"),
+        );
         let e = classify(
             &status(404, "NotFound", "deployments.apps \"flowengin\" not found"),
             &t,
@@ -426,17 +480,37 @@ mod tests {
 
     #[test]
     fn forbidden_names_verb_resource_and_namespace() {
-        let t = Target::new("patch", &kinds::deployments(), Some("production"), Some("x")).subresource("scale");
+        let t = Target::new(
+            "patch",
+            &kinds::deployments(),
+            Some("production"),
+            Some("x"),
+        )
+        .subresource("scale");
         let e = classify(&status(403, "Forbidden", "nope"), &t, &origin(), 1, None);
         assert_eq!(e.code, code::FORBIDDEN);
-        assert!(e.message.starts_with("not allowed to patch deployments/scale in namespace production"), "{}", e.message);
-        assert!(e.help.unwrap_or_default().contains("kubectl auth can-i patch deployments/scale -n production"));
+        assert!(
+            e.message
+                .starts_with("not allowed to patch deployments/scale in namespace production"),
+            "{}",
+            e.message
+        );
+        assert!(e
+            .help
+            .unwrap_or_default()
+            .contains("kubectl auth can-i patch deployments/scale -n production"));
     }
 
     #[test]
     fn server_errors_say_how_often_they_were_tried() {
         let t = Target::new("get", &kinds::deployments(), Some("p"), Some("x"));
-        let e = classify(&status(503, "ServiceUnavailable", "etcd down"), &t, &origin(), 4, None);
+        let e = classify(
+            &status(503, "ServiceUnavailable", "etcd down"),
+            &t,
+            &origin(),
+            4,
+            None,
+        );
         assert_eq!(e.code, code::SERVER_ERROR);
         assert!(e.message.contains("(after 4 attempts)"), "{}", e.message);
         assert!(e.message.contains("https://10.0.0.1:6443"), "{}", e.message);

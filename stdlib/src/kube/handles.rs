@@ -77,12 +77,20 @@ impl fmt::Display for Pods {
 
 /// Register `name` as a method (or free function) on the engine. Volatile:
 /// the answer depends on the cluster, never fold or cache it.
-pub(crate) fn method<A: 'static, const N: usize, const X: bool, R: Variant + Clone, const F: bool>(
+pub(crate) fn method<
+    A: 'static,
+    const N: usize,
+    const X: bool,
+    R: Variant + Clone,
+    const F: bool,
+>(
     engine: &mut Engine,
     name: &str,
     f: impl RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
 ) {
-    FuncRegistration::new(name).with_volatility(true).register_into_engine(engine, f);
+    FuncRegistration::new(name)
+        .with_volatility(true)
+        .register_into_engine(engine, f);
 }
 
 /// Access to the workload behind a Deployment or StatefulSet handle.
@@ -109,25 +117,43 @@ fn register_workload<T: WorkloadHandle>(engine: &mut Engine, type_name: &str) {
     method(engine, "get", |h: &mut T| h.workload().get());
     method(engine, "replicas", |h: &mut T| h.workload().replicas());
     method(engine, "scale", |h: &mut T, n: INT| h.workload().scale(n));
-    method(engine, "rollout_complete", |h: &mut T| h.workload().rollout_complete());
-    method(engine, "rollout_status", |h: &mut T| h.workload().rollout_status());
+    method(engine, "rollout_complete", |h: &mut T| {
+        h.workload().rollout_complete()
+    });
+    method(engine, "rollout_status", |h: &mut T| {
+        h.workload().rollout_status()
+    });
     method(engine, "restart", |h: &mut T| h.workload().restart());
-    method(engine, "env", |h: &mut T, name: &str| h.workload().env(name, None));
+    method(engine, "env", |h: &mut T, name: &str| {
+        h.workload().env(name, None)
+    });
     method(engine, "env", |h: &mut T, name: &str, container: &str| {
         h.workload().env(name, Some(container))
     });
-    method(engine, "set_env", |h: &mut T, name: &str, value: Dynamic| {
-        h.workload().set_env_one(name, value, None)
+    method(
+        engine,
+        "set_env",
+        |h: &mut T, name: &str, value: Dynamic| h.workload().set_env_one(name, value, None),
+    );
+    method(
+        engine,
+        "set_env",
+        |h: &mut T, name: &str, value: Dynamic, container: &str| {
+            h.workload().set_env_one(name, value, Some(container))
+        },
+    );
+    method(engine, "set_env", |h: &mut T, vars: Map| {
+        h.workload().set_env_map(vars, None)
     });
-    method(engine, "set_env", |h: &mut T, name: &str, value: Dynamic, container: &str| {
-        h.workload().set_env_one(name, value, Some(container))
-    });
-    method(engine, "set_env", |h: &mut T, vars: Map| h.workload().set_env_map(vars, None));
-    method(engine, "set_env", |h: &mut T, vars: Map, container: &str| {
-        h.workload().set_env_map(vars, Some(container))
-    });
+    method(
+        engine,
+        "set_env",
+        |h: &mut T, vars: Map, container: &str| h.workload().set_env_map(vars, Some(container)),
+    );
     method(engine, "logs", |h: &mut T| h.workload().logs(Map::new()));
-    method(engine, "logs", |h: &mut T, options: Map| h.workload().logs(options));
+    method(engine, "logs", |h: &mut T, options: Map| {
+        h.workload().logs(options)
+    });
     method(engine, "pods", |h: &mut T| h.workload().pods());
 }
 
@@ -144,7 +170,9 @@ pub(crate) fn register(engine: &mut Engine) {
     method(engine, "max", |h: &mut Hpa| h.max());
     method(engine, "current", |h: &mut Hpa| h.current());
     method(engine, "desired", |h: &mut Hpa| h.desired());
-    method(engine, "set_bounds", |h: &mut Hpa, min: INT, max: INT| h.set_bounds(min, max));
+    method(engine, "set_bounds", |h: &mut Hpa, min: INT, max: INT| {
+        h.set_bounds(min, max)
+    });
 
     engine.register_type_with_name::<Pods>("Pods");
     method(engine, "to_string", |p: &mut Pods| p.to_string());

@@ -16,7 +16,8 @@ type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
 impl Hpa {
     fn fetch(&self) -> Result<Value> {
-        self.state.run(async |c| requests::get(c, &kinds::hpas(), &self.ns, &self.name).await)
+        self.state
+            .run(async |c| requests::get(c, &kinds::hpas(), &self.ns, &self.name).await)
     }
 
     fn label(&self) -> String {
@@ -79,7 +80,10 @@ impl Hpa {
         report(
             ctx,
             "Hpa.set_bounds",
-            &format!("{}: minReplicas {old_min} → {min}, maxReplicas {old_max} → {max}", self.label()),
+            &format!(
+                "{}: minReplicas {old_min} → {min}, maxReplicas {old_max} → {max}",
+                self.label()
+            ),
         );
         Ok(())
     }

@@ -26,7 +26,11 @@ impl Kind {
             ar: ApiResource {
                 group: group.into(),
                 version: version.into(),
-                api_version: if group.is_empty() { version.into() } else { format!("{group}/{version}") },
+                api_version: if group.is_empty() {
+                    version.into()
+                } else {
+                    format!("{group}/{version}")
+                },
                 kind: kind.into(),
                 plural: plural.into(),
             },
@@ -69,7 +73,13 @@ pub(crate) fn statefulsets() -> Kind {
 
 /// `autoscaling/v2` HorizontalPodAutoscaler (GA since Kubernetes 1.23).
 pub(crate) fn hpas() -> Kind {
-    Kind::builtin("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
+    Kind::builtin(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        true,
+    )
 }
 
 /// `v1` Pod.
@@ -129,7 +139,10 @@ struct GroupVersion {
     group_version: String,
 }
 
-async fn get_json<T: for<'de> Deserialize<'de>>(client: &kube::Client, path: &str) -> Result<T, kube::Error> {
+async fn get_json<T: for<'de> Deserialize<'de>>(
+    client: &kube::Client,
+    path: &str,
+) -> Result<T, kube::Error> {
     let req = http::Request::get(path)
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
@@ -151,7 +164,9 @@ impl KindTable {
                 Some(format!("/apis/{}", gv.group_version))
             })
             .collect();
-        let lists = futures::future::join_all(paths.iter().map(|p| get_json::<ResourceList>(client, p))).await;
+        let lists =
+            futures::future::join_all(paths.iter().map(|p| get_json::<ResourceList>(client, p)))
+                .await;
         // Core first, then groups in the server's order: the priority order
         // kubectl uses when two groups serve the same name.
         let mut table = KindTable::default();
@@ -196,10 +211,16 @@ impl KindTable {
     /// optionally qualified by group (`deployments.apps`, `hpa.autoscaling`).
     pub fn resolve(&self, name: &str) -> Result<Kind, ActionError> {
         let lower = name.to_ascii_lowercase();
-        let found = self.kinds.iter().find(|k| k.answers_to(&lower)).or_else(|| {
-            let (res, group) = lower.split_once('.')?;
-            self.kinds.iter().find(|k| k.ar.group == group && k.answers_to(res))
-        });
+        let found = self
+            .kinds
+            .iter()
+            .find(|k| k.answers_to(&lower))
+            .or_else(|| {
+                let (res, group) = lower.split_once('.')?;
+                self.kinds
+                    .iter()
+                    .find(|k| k.ar.group == group && k.answers_to(res))
+            });
         found.cloned().ok_or_else(|| {
             ActionError::new(code::UNKNOWN_KIND, format!("the cluster serves no resource type named `{name}`"))
                 .with_help("use a kind, plural or short name as `kubectl api-resources` lists them, e.g. deploy, sts, hpa, cm, svc")
@@ -227,6 +248,7 @@ pub(crate) fn parse_ref(reference: &str) -> Result<(&str, &str), ActionError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
@@ -257,7 +279,13 @@ mod tests {
     #[test]
     fn resolves_every_name_kubectl_accepts() {
         let t = table();
-        for name in ["deploy", "deployment", "deployments", "Deployment", "deployments.apps"] {
+        for name in [
+            "deploy",
+            "deployment",
+            "deployments",
+            "Deployment",
+            "deployments.apps",
+        ] {
             assert_eq!(t.resolve(name).unwrap().ar.plural, "deployments", "{name}");
         }
         assert_eq!(t.resolve("cm").unwrap().ar.kind, "ConfigMap");
@@ -275,7 +303,11 @@ mod tests {
     fn references_need_a_kind_and_a_name() {
         assert_eq!(parse_ref("deploy/x").unwrap(), ("deploy", "x"));
         for bad in ["deploy", "/x", "deploy/", "a/b/c"] {
-            assert_eq!(parse_ref(bad).unwrap_err().code, code::BAD_ARGUMENT, "{bad}");
+            assert_eq!(
+                parse_ref(bad).unwrap_err().code,
+                code::BAD_ARGUMENT,
+                "{bad}"
+            );
         }
     }
 }

@@ -27,14 +27,22 @@ impl Options {
         for (key, value) in map {
             match key.as_str() {
                 "tail" => {
-                    options.tail = Some(value.as_int().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                        bad_argument(format!("logs: `tail` must be a number of lines, not {value}"), "e.g. logs(#{ tail: 100 })")
-                    })?)
+                    options.tail =
+                        Some(value.as_int().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                            bad_argument(
+                                format!("logs: `tail` must be a number of lines, not {value}"),
+                                "e.g. logs(#{ tail: 100 })",
+                            )
+                        })?)
                 }
                 "since" => {
                     let seconds = match value.as_int() {
                         Ok(n) => Some(n),
-                        Err(_) => value.clone().into_string().ok().and_then(|s| parse_duration(&s)),
+                        Err(_) => value
+                            .clone()
+                            .into_string()
+                            .ok()
+                            .and_then(|s| parse_duration(&s)),
                     };
                     options.since_seconds = Some(seconds.filter(|n| *n > 0).ok_or_else(|| {
                         bad_argument(
@@ -45,7 +53,10 @@ impl Options {
                 }
                 "container" => {
                     options.container = Some(value.clone().into_string().map_err(|_| {
-                        bad_argument(format!("logs: `container` must be a name, not {value}"), "e.g. logs(#{ container: \"app\" })")
+                        bad_argument(
+                            format!("logs: `container` must be a name, not {value}"),
+                            "e.g. logs(#{ container: \"app\" })",
+                        )
                     })?)
                 }
                 other => {
@@ -100,12 +111,24 @@ fn container_of(pod: &Value, wanted: Option<&str>) -> Option<String> {
 
 /// Concatenate the logs of `pods` that have started, in name order, each
 /// pod's text ending with a newline.
-pub(crate) async fn collect(c: &Connection, ns: &str, mut pods: Vec<Value>, options: &Options) -> Result<String, Failure> {
-    pods.retain(|p| matches!(str_at(p, "/status/phase"), Some("Running" | "Succeeded" | "Failed")));
+pub(crate) async fn collect(
+    c: &Connection,
+    ns: &str,
+    mut pods: Vec<Value>,
+    options: &Options,
+) -> Result<String, Failure> {
+    pods.retain(|p| {
+        matches!(
+            str_at(p, "/status/phase"),
+            Some("Running" | "Succeeded" | "Failed")
+        )
+    });
     pods.sort_by(|a, b| str_at(a, "/metadata/name").cmp(&str_at(b, "/metadata/name")));
     let mut out = String::new();
     for pod in &pods {
-        let Some(name) = str_at(pod, "/metadata/name") else { continue };
+        let Some(name) = str_at(pod, "/metadata/name") else {
+            continue;
+        };
         let params = LogParams {
             container: container_of(pod, options.container.as_deref()),
             tail_lines: options.tail,
@@ -122,6 +145,7 @@ pub(crate) async fn collect(c: &Connection, ns: &str, mut pods: Vec<Value>, opti
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
@@ -142,6 +166,9 @@ mod tests {
         assert_eq!((o.tail, o.since_seconds), (Some(10), Some(120)));
         let mut bad = Map::new();
         bad.insert("lines".into(), 10.into());
-        assert!(Options::from_map(&bad).unwrap_err().message.contains("unknown option `lines`"));
+        assert!(Options::from_map(&bad)
+            .unwrap_err()
+            .message
+            .contains("unknown option `lines`"));
     }
 }

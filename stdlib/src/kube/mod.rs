@@ -80,25 +80,43 @@ pub fn register(engine: &mut Engine, ctx: Arc<ActionContext>) {
         selector: selector.to_owned(),
     });
     let s = state.clone();
-    set(&mut m, "get", move |ns: &str, reference: &str| objects::get(&s, ns, reference));
-    let s = state.clone();
-    set(&mut m, "list", move |ns: &str, kind: &str| objects::list(&s, ns, kind, ""));
-    let s = state.clone();
-    set(&mut m, "list", move |ns: &str, kind: &str, selector: &str| {
-        objects::list(&s, ns, kind, selector)
+    set(&mut m, "get", move |ns: &str, reference: &str| {
+        objects::get(&s, ns, reference)
     });
     let s = state.clone();
-    set(&mut m, "apply", move |ns: &str, yaml: &str| apply::apply(&s, ns, yaml));
-    let s = state.clone();
-    set(&mut m, "patch", move |ns: &str, reference: &str, p: Dynamic| {
-        patch::patch(&s, ns, reference, &p, None)
+    set(&mut m, "list", move |ns: &str, kind: &str| {
+        objects::list(&s, ns, kind, "")
     });
     let s = state.clone();
-    set(&mut m, "patch", move |ns: &str, reference: &str, p: Dynamic, kind: &str| {
-        patch::patch(&s, ns, reference, &p, Some(kind))
+    set(
+        &mut m,
+        "list",
+        move |ns: &str, kind: &str, selector: &str| objects::list(&s, ns, kind, selector),
+    );
+    let s = state.clone();
+    set(&mut m, "apply", move |ns: &str, yaml: &str| {
+        apply::apply(&s, ns, yaml)
     });
     let s = state.clone();
-    set(&mut m, "delete", move |ns: &str, reference: &str| patch::delete(&s, ns, reference));
+    set(
+        &mut m,
+        "patch",
+        move |ns: &str, reference: &str, p: Dynamic| patch::patch(&s, ns, reference, &p, None),
+    );
+    let s = state.clone();
+    set(
+        &mut m,
+        "patch",
+        move |ns: &str, reference: &str, p: Dynamic, kind: &str| {
+            patch::patch(&s, ns, reference, &p, Some(kind))
+        },
+    );
+    let s = state.clone();
+    set(&mut m, "delete", move |ns: &str, reference: &str| {
+        patch::delete(&s, ns, reference)
+    });
+    let s = state.clone();
+    set(&mut m, "namespace", move || s.namespace());
     let s = state.clone();
     set(&mut m, "nodes", move || nodes::nodes(&s));
     set(&mut m, "capacity", move || nodes::capacity(&state));
@@ -112,11 +130,27 @@ fn set<A: 'static, const N: usize, const X: bool, R: Variant + Clone, const F: b
     name: &str,
     f: impl RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
 ) {
-    FuncRegistration::new(name).with_volatility(true).set_into_module(module, f);
+    FuncRegistration::new(name)
+        .with_volatility(true)
+        .set_into_module(module, f);
 }
 
-const fn function(name: &'static str, params: &'static [&'static str], optional: usize, class: Class, doc: &'static str) -> Signature {
-    Signature { module: Some("kube"), name, receiver: None, params, optional, class, doc }
+const fn function(
+    name: &'static str,
+    params: &'static [&'static str],
+    optional: usize,
+    class: Class,
+    doc: &'static str,
+) -> Signature {
+    Signature {
+        module: Some("kube"),
+        name,
+        receiver: None,
+        params,
+        optional,
+        class,
+        doc,
+    }
 }
 
 const fn method(
@@ -127,7 +161,15 @@ const fn method(
     class: Class,
     doc: &'static str,
 ) -> Signature {
-    Signature { module: None, name, receiver: Some(receiver), params, optional, class, doc }
+    Signature {
+        module: None,
+        name,
+        receiver: Some(receiver),
+        params,
+        optional,
+        class,
+        doc,
+    }
 }
 
 fn workload_methods(receiver: &'static str) -> Vec<Signature> {
@@ -160,7 +202,7 @@ fn workload_methods(receiver: &'static str) -> Vec<Signature> {
             &["name", "value", "container"],
             1,
             Effect,
-            "Set one env var in the first (or named) container (strategic merge, like `kubectl set env -c`).",
+            "Set one env var in the first (or named) container (strategic merge, like `kubectl set env -c`); () unsets it.",
         ),
         method(receiver, "set_env", &["vars", "container"], 1, Effect, "Set env vars from a map in the first (or named) container."),
         method(
@@ -209,6 +251,13 @@ pub fn signatures() -> Vec<Signature> {
             "Delete an object; true if deleted, false if it was already absent.",
         ),
         function(
+            "namespace",
+            &[],
+            0,
+            Read,
+            "The namespace of the kubeconfig's context (`default` when it sets none); sends no request.",
+        ),
+        function(
             "nodes",
             &[],
             0,
@@ -225,17 +274,80 @@ pub fn signatures() -> Vec<Signature> {
         method("Hpa", "max", &[], 0, Read, "spec.maxReplicas."),
         method("Hpa", "current", &[], 0, Read, "status.currentReplicas."),
         method("Hpa", "desired", &[], 0, Read, "status.desiredReplicas."),
-        method("Hpa", "set_bounds", &["min", "max"], 0, Effect, "Set minReplicas and maxReplicas (JSON patch)."),
-        method("Hpa", "to_string", &[], 0, Read, "`horizontalpodautoscaler/x in ns`."),
-        method("Hpa", "to_debug", &[], 0, Read, "`horizontalpodautoscaler/x in ns`."),
-        method("Pods", "get", &[], 0, Read, "The matching pods as an array of maps."),
+        method(
+            "Hpa",
+            "set_bounds",
+            &["min", "max"],
+            0,
+            Effect,
+            "Set minReplicas and maxReplicas (JSON patch).",
+        ),
+        method(
+            "Hpa",
+            "to_string",
+            &[],
+            0,
+            Read,
+            "`horizontalpodautoscaler/x in ns`.",
+        ),
+        method(
+            "Hpa",
+            "to_debug",
+            &[],
+            0,
+            Read,
+            "`horizontalpodautoscaler/x in ns`.",
+        ),
+        method(
+            "Pods",
+            "get",
+            &[],
+            0,
+            Read,
+            "The matching pods as an array of maps.",
+        ),
         method("Pods", "count", &[], 0, Read, "How many pods match."),
-        method("Pods", "running", &[], 0, Read, "How many are Running (terminating pods excluded)."),
-        method("Pods", "ready", &[], 0, Read, "How many are Ready (terminating pods excluded)."),
-        method("Pods", "restarts", &[], 0, Read, "The sum of the containers' restart counts."),
+        method(
+            "Pods",
+            "running",
+            &[],
+            0,
+            Read,
+            "How many are Running (terminating pods excluded).",
+        ),
+        method(
+            "Pods",
+            "ready",
+            &[],
+            0,
+            Read,
+            "How many are Ready (terminating pods excluded).",
+        ),
+        method(
+            "Pods",
+            "restarts",
+            &[],
+            0,
+            Read,
+            "The sum of the containers' restart counts.",
+        ),
         method("Pods", "names", &[], 0, Read, "The pods' names, sorted."),
-        method("Pods", "to_string", &[], 0, Read, "`pods in ns matching selector`."),
-        method("Pods", "to_debug", &[], 0, Read, "`pods in ns matching selector`."),
+        method(
+            "Pods",
+            "to_string",
+            &[],
+            0,
+            Read,
+            "`pods in ns matching selector`.",
+        ),
+        method(
+            "Pods",
+            "to_debug",
+            &[],
+            0,
+            Read,
+            "`pods in ns matching selector`.",
+        ),
     ]);
     all
 }

@@ -36,15 +36,24 @@ impl Resources {
     }
 
     fn add(self, o: Resources) -> Resources {
-        Resources { cpu: self.cpu + o.cpu, memory: self.memory + o.memory }
+        Resources {
+            cpu: self.cpu + o.cpu,
+            memory: self.memory + o.memory,
+        }
     }
 
     fn max(self, o: Resources) -> Resources {
-        Resources { cpu: self.cpu.max(o.cpu), memory: self.memory.max(o.memory) }
+        Resources {
+            cpu: self.cpu.max(o.cpu),
+            memory: self.memory.max(o.memory),
+        }
     }
 
     fn minus(self, o: Resources) -> Resources {
-        Resources { cpu: self.cpu - o.cpu, memory: self.memory - o.memory }
+        Resources {
+            cpu: self.cpu - o.cpu,
+            memory: self.memory - o.memory,
+        }
     }
 
     fn to_rhai(self) -> Dynamic {
@@ -76,9 +85,14 @@ fn pod_request(pod: &Value) -> Resources {
             .map(|c| Resources::of(c.pointer("/resources/requests")))
             .collect::<Vec<_>>()
     };
-    let sum = containers("/spec/containers").into_iter().fold(Resources::default(), Resources::add);
-    let init = containers("/spec/initContainers").into_iter().fold(Resources::default(), Resources::max);
-    sum.max(init).add(Resources::of(pod.pointer("/spec/overhead")))
+    let sum = containers("/spec/containers")
+        .into_iter()
+        .fold(Resources::default(), Resources::add);
+    let init = containers("/spec/initContainers")
+        .into_iter()
+        .fold(Resources::default(), Resources::max);
+    sum.max(init)
+        .add(Resources::of(pod.pointer("/spec/overhead")))
 }
 
 fn holds_resources(pod: &Value) -> bool {
@@ -90,23 +104,36 @@ pub(crate) fn usage(nodes: &[Value], pods: &[Value]) -> Vec<NodeUsage> {
     nodes
         .iter()
         .map(|node| {
-            let name = str_at(node, "/metadata/name").unwrap_or_default().to_owned();
+            let name = str_at(node, "/metadata/name")
+                .unwrap_or_default()
+                .to_owned();
             let placed: Vec<&Value> = pods
                 .iter()
-                .filter(|p| str_at(p, "/spec/nodeName") == Some(name.as_str()) && holds_resources(p))
+                .filter(|p| {
+                    str_at(p, "/spec/nodeName") == Some(name.as_str()) && holds_resources(p)
+                })
                 .collect();
             let ready = node
                 .pointer("/status/conditions")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .any(|c| c.get("type").and_then(Value::as_str) == Some("Ready") && c.get("status").and_then(Value::as_str) == Some("True"));
+                .any(|c| {
+                    c.get("type").and_then(Value::as_str) == Some("Ready")
+                        && c.get("status").and_then(Value::as_str) == Some("True")
+                });
             NodeUsage {
                 ready,
-                schedulable: !node.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false),
+                schedulable: !node
+                    .pointer("/spec/unschedulable")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 pods: placed.len() as i64,
                 allocatable: Resources::of(node.pointer("/status/allocatable")),
-                requested: placed.iter().map(|p| pod_request(p)).fold(Resources::default(), Resources::add),
+                requested: placed
+                    .iter()
+                    .map(|p| pod_request(p))
+                    .fold(Resources::default(), Resources::add),
                 name,
             }
         })
@@ -142,9 +169,18 @@ pub(crate) fn nodes(state: &KubeState) -> Result<Array> {
 /// `kube::capacity()`: totals over the nodes that can take new pods (ready
 /// and not cordoned).
 pub(crate) fn capacity(state: &KubeState) -> Result<Map> {
-    let usable: Vec<NodeUsage> = fetch(state)?.into_iter().filter(|n| n.ready && n.schedulable).collect();
-    let allocatable = usable.iter().map(|n| n.allocatable).fold(Resources::default(), Resources::add);
-    let requested = usable.iter().map(|n| n.requested).fold(Resources::default(), Resources::add);
+    let usable: Vec<NodeUsage> = fetch(state)?
+        .into_iter()
+        .filter(|n| n.ready && n.schedulable)
+        .collect();
+    let allocatable = usable
+        .iter()
+        .map(|n| n.allocatable)
+        .fold(Resources::default(), Resources::add);
+    let requested = usable
+        .iter()
+        .map(|n| n.requested)
+        .fold(Resources::default(), Resources::add);
     let mut m = Map::new();
     m.insert("nodes".into(), (usable.len() as INT).into());
     m.insert("allocatable".into(), allocatable.to_rhai());
@@ -154,6 +190,7 @@ pub(crate) fn capacity(state: &KubeState) -> Result<Map> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use serde_json::json;
@@ -174,14 +211,30 @@ mod tests {
                 "status": {"phase": phase}
             })
         };
-        let pods = vec![pod("Running", "500m"), pod("Pending", "100m"), pod("Succeeded", "2")];
+        let pods = vec![
+            pod("Running", "500m"),
+            pod("Pending", "100m"),
+            pod("Succeeded", "2"),
+        ];
         let u = usage(&nodes, &pods);
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].pods, 2);
         // Running: 500m + 100m beats the 300m init container; Pending:
         // 100m + 100m loses to it. Each asks 1Gi (more than the init's 10Mi).
-        assert_eq!(u[0].requested, Resources { cpu: 900, memory: 2 * 1024 * 1024 * 1024 });
-        assert_eq!(u[0].allocatable, Resources { cpu: 4000, memory: 16 * 1024 * 1024 * 1024 });
+        assert_eq!(
+            u[0].requested,
+            Resources {
+                cpu: 900,
+                memory: 2 * 1024 * 1024 * 1024
+            }
+        );
+        assert_eq!(
+            u[0].allocatable,
+            Resources {
+                cpu: 4000,
+                memory: 16 * 1024 * 1024 * 1024
+            }
+        );
         assert!(u[0].ready && u[0].schedulable);
     }
 }

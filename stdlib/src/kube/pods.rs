@@ -23,7 +23,12 @@ pub(crate) fn selector_string(selector: &Value) -> String {
             parts.push(format!("{k}={}", v.as_str().unwrap_or_default()));
         }
     }
-    for expr in selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
+    for expr in selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let key = expr.get("key").and_then(Value::as_str).unwrap_or_default();
         let values: Vec<&str> = expr
             .get("values")
@@ -44,7 +49,8 @@ pub(crate) fn selector_string(selector: &Value) -> String {
 }
 
 fn terminating(pod: &Value) -> bool {
-    pod.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null())
+    pod.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|t| !t.is_null())
 }
 
 fn is_running(pod: &Value) -> bool {
@@ -58,7 +64,10 @@ fn is_ready(pod: &Value) -> bool {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .any(|c| c.get("type").and_then(Value::as_str) == Some("Ready") && c.get("status").and_then(Value::as_str) == Some("True"))
+            .any(|c| {
+                c.get("type").and_then(Value::as_str) == Some("Ready")
+                    && c.get("status").and_then(Value::as_str) == Some("True")
+            })
 }
 
 fn restarts(pod: &Value) -> i64 {
@@ -76,8 +85,9 @@ fn count(n: usize) -> INT {
 
 impl Pods {
     fn list(&self) -> Result<Vec<Value>> {
-        self.state
-            .run(async |c| requests::list(c, &kinds::pods(), Some(&self.ns), Some(&self.selector)).await)
+        self.state.run(async |c| {
+            requests::list(c, &kinds::pods(), Some(&self.ns), Some(&self.selector)).await
+        })
     }
 
     /// Every matching pod as a map.
@@ -118,6 +128,7 @@ impl Pods {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use serde_json::json;

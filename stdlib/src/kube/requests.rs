@@ -29,12 +29,20 @@ pub(crate) enum PatchBody {
 
 fn to_json(object: DynamicObject) -> Result<Value, Failure> {
     serde_json::to_value(object).map_err(|e| {
-        Failure::Action(ActionError::new(code::REQUEST_FAILED, format!("cannot read an object from the API server: {e}")))
+        Failure::Action(ActionError::new(
+            code::REQUEST_FAILED,
+            format!("cannot read an object from the API server: {e}"),
+        ))
     })
 }
 
 /// Get one object.
-pub(crate) async fn get(c: &Connection, kind: &Kind, ns: &str, name: &str) -> Result<Value, Failure> {
+pub(crate) async fn get(
+    c: &Connection,
+    kind: &Kind,
+    ns: &str,
+    name: &str,
+) -> Result<Value, Failure> {
     let api = kind.api(c.client.clone(), Some(ns));
     let api = &api;
     retrying(Mode::Read, async || {
@@ -47,7 +55,12 @@ pub(crate) async fn get(c: &Connection, kind: &Kind, ns: &str, name: &str) -> Re
 }
 
 /// Get one object, `None` when it does not exist.
-pub(crate) async fn get_opt(c: &Connection, kind: &Kind, ns: &str, name: &str) -> Result<Option<Value>, Failure> {
+pub(crate) async fn get_opt(
+    c: &Connection,
+    kind: &Kind,
+    ns: &str,
+    name: &str,
+) -> Result<Option<Value>, Failure> {
     match get(c, kind, ns, name).await {
         Ok(v) => Ok(Some(v)),
         Err(f) if f.is_not_found() => Ok(None),
@@ -57,7 +70,12 @@ pub(crate) async fn get_opt(c: &Connection, kind: &Kind, ns: &str, name: &str) -
 
 /// List objects in `ns` (all namespaces when `None`), optionally by label
 /// selector, following continuation tokens.
-pub(crate) async fn list(c: &Connection, kind: &Kind, ns: Option<&str>, selector: Option<&str>) -> Result<Vec<Value>, Failure> {
+pub(crate) async fn list(
+    c: &Connection,
+    kind: &Kind,
+    ns: Option<&str>,
+    selector: Option<&str>,
+) -> Result<Vec<Value>, Failure> {
     let api = kind.api(c.client.clone(), ns);
     let api = &api;
     let mut items = Vec::new();
@@ -100,11 +118,19 @@ pub(crate) async fn patch(
     let target = || Target::new("patch", kind, Some(ns), Some(name));
     let out = match body {
         PatchBody::Merge(v) => api.patch(name, &patch_params(ctx), &Patch::Merge(v)).await,
-        PatchBody::Strategic(v) => api.patch(name, &patch_params(ctx), &Patch::Strategic(v)).await,
+        PatchBody::Strategic(v) => {
+            api.patch(name, &patch_params(ctx), &Patch::Strategic(v))
+                .await
+        }
         PatchBody::Apply(v) => api.patch(name, &apply_params(ctx), &Patch::Apply(v)).await,
-        PatchBody::Json(ops) => return json_patch(c, &api, ctx, name, ops).await.map_err(|e| Failure::kube(e, target())),
+        PatchBody::Json(ops) => {
+            return json_patch(c, &api, ctx, name, ops)
+                .await
+                .map_err(|e| Failure::kube(e, target()))
+        }
     };
-    out.map_err(|e| Failure::kube(e, target())).and_then(to_json)
+    out.map_err(|e| Failure::kube(e, target()))
+        .and_then(to_json)
 }
 
 /// A JSON patch, sent by hand: kube's typed `Patch::Json` needs the
@@ -125,7 +151,9 @@ async fn json_patch(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json-patch+json"),
     );
-    c.client.request::<Value>(http::Request::from_parts(parts, body)).await
+    c.client
+        .request::<Value>(http::Request::from_parts(parts, body))
+        .await
 }
 
 /// Patch the `scale` subresource (`kubectl scale`).
@@ -141,40 +169,75 @@ pub(crate) async fn patch_scale(
     let body = serde_json::json!({ "spec": { "replicas": replicas } });
     api.patch_subresource("scale", name, &patch_params(ctx), &Patch::Merge(&body))
         .await
-        .map_err(|e| Failure::kube(e, Target::new("patch", kind, Some(ns), Some(name)).subresource("scale")))
+        .map_err(|e| {
+            Failure::kube(
+                e,
+                Target::new("patch", kind, Some(ns), Some(name)).subresource("scale"),
+            )
+        })
         .and_then(to_json)
 }
 
 /// Delete one object; `false` when it was already gone.
-pub(crate) async fn delete(c: &Connection, ctx: &ActionContext, kind: &Kind, ns: &str, name: &str) -> Result<bool, Failure> {
+pub(crate) async fn delete(
+    c: &Connection,
+    ctx: &ActionContext,
+    kind: &Kind,
+    ns: &str,
+    name: &str,
+) -> Result<bool, Failure> {
     let api = kind.api(c.client.clone(), Some(ns));
     match send_delete(c, &api, ctx, name).await {
         Ok(()) => Ok(true),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-        Err(e) => Err(Failure::kube(e, Target::new("delete", kind, Some(ns), Some(name)))),
+        Err(e) => Err(Failure::kube(
+            e,
+            Target::new("delete", kind, Some(ns), Some(name)),
+        )),
     }
 }
 
 /// kube puts `dryRun` only in the DeleteOptions body; the query parameter
 /// is sent as well, so the dry run shows in request logs and proxies, and
 /// servers that read either honour it.
-async fn send_delete(c: &Connection, api: &kube::Api<DynamicObject>, ctx: &ActionContext, name: &str) -> Result<(), kube::Error> {
+async fn send_delete(
+    c: &Connection,
+    api: &kube::Api<DynamicObject>,
+    ctx: &ActionContext,
+    name: &str,
+) -> Result<(), kube::Error> {
     let request = kube::core::Request::new(api.resource_url());
-    let mut req = request.delete(name, &delete_params(ctx)).map_err(kube::Error::BuildRequest)?;
+    let mut req = request
+        .delete(name, &delete_params(ctx))
+        .map_err(kube::Error::BuildRequest)?;
     if ctx.dry_run {
         let uri = format!("{}?dryRun=All", req.uri().path());
-        *req.uri_mut() = uri.parse().map_err(|e: http::uri::InvalidUri| kube::Error::HttpError(e.into()))?;
+        *req.uri_mut() = uri
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| kube::Error::HttpError(e.into()))?;
     }
-    c.client.request_status::<DynamicObject>(req).await.map(|_| ())
+    c.client
+        .request_status::<DynamicObject>(req)
+        .await
+        .map(|_| ())
 }
 
 /// The log of one pod's container.
-pub(crate) async fn pod_log(c: &Connection, ns: &str, pod: &str, params: &LogParams) -> Result<String, Failure> {
-    let api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(c.client.clone(), ns);
+pub(crate) async fn pod_log(
+    c: &Connection,
+    ns: &str,
+    pod: &str,
+    params: &LogParams,
+) -> Result<String, Failure> {
+    let api: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(c.client.clone(), ns);
     let api = &api;
     retrying(Mode::Read, async || {
         api.logs(pod, params).await.map_err(|e| {
-            Failure::kube(e, Target::new("get", &kinds::pods(), Some(ns), Some(pod)).subresource("log"))
+            Failure::kube(
+                e,
+                Target::new("get", &kinds::pods(), Some(ns), Some(pod)).subresource("log"),
+            )
         })
     })
     .await

@@ -36,7 +36,10 @@ fn backoff(attempt: u32) -> Duration {
 
 /// Run `attempt` until it succeeds, fails for good, or [`MAX_ATTEMPTS`] are
 /// used up; the final failure records how many attempts were made.
-pub(crate) async fn retrying<T>(mode: Mode, mut attempt: impl AsyncFnMut() -> Result<T, Failure>) -> Result<T, Failure> {
+pub(crate) async fn retrying<T>(
+    mode: Mode,
+    mut attempt: impl AsyncFnMut() -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -45,20 +48,30 @@ pub(crate) async fn retrying<T>(mode: Mode, mut attempt: impl AsyncFnMut() -> Re
             Err(f) if attempts < MAX_ATTEMPTS && retryable(mode, &f) => {
                 tokio::time::sleep(backoff(attempts)).await;
             }
-            Err(Failure::Kube { error, target, .. }) => return Err(Failure::Kube { error, target, attempts }),
+            Err(Failure::Kube { error, target, .. }) => {
+                return Err(Failure::Kube {
+                    error,
+                    target,
+                    attempts,
+                })
+            }
             Err(other) => return Err(other),
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use crate::kube::errors::Target;
     use crate::kube::kinds;
 
     fn failure(code: u16) -> Failure {
-        let status = kube::core::Status { code, ..Default::default() };
+        let status = kube::core::Status {
+            code,
+            ..Default::default()
+        };
         Failure::kube(
             kube::Error::Api(Box::new(status)),
             Target::new("patch", &kinds::deployments(), Some("ns"), Some("x")),

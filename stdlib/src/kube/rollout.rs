@@ -45,7 +45,9 @@ pub(crate) fn deployment(object: &Value) -> Rollout {
                 && c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded")
         });
     if timed_out {
-        return Rollout::Failed(format!("deployment \"{name}\" exceeded its progress deadline"));
+        return Rollout::Failed(format!(
+            "deployment \"{name}\" exceeded its progress deadline"
+        ));
     }
     let updated = count(object, "/status/updatedReplicas");
     let current = count(object, "/status/replicas");
@@ -77,7 +79,9 @@ pub(crate) fn deployment(object: &Value) -> Rollout {
 pub(crate) fn statefulset(object: &Value) -> Rollout {
     let strategy = str_at(object, "/spec/updateStrategy/type").unwrap_or("RollingUpdate");
     if strategy != "RollingUpdate" {
-        return Rollout::Failed("rollout status is only available for RollingUpdate strategy type".into());
+        return Rollout::Failed(
+            "rollout status is only available for RollingUpdate strategy type".into(),
+        );
     }
     let observed = count(object, "/status/observedGeneration");
     if observed == 0 || count(object, "/metadata/generation") > observed {
@@ -87,11 +91,17 @@ pub(crate) fn statefulset(object: &Value) -> Rollout {
     let ready = count(object, "/status/readyReplicas");
     if let Some(wanted) = wanted {
         if ready < wanted {
-            return Rollout::Waiting(format!("Waiting for {} pods to be ready...", wanted - ready));
+            return Rollout::Waiting(format!(
+                "Waiting for {} pods to be ready...",
+                wanted - ready
+            ));
         }
     }
     let updated = count(object, "/status/updatedReplicas");
-    if let Some(rolling) = object.pointer("/spec/updateStrategy/rollingUpdate").filter(|r| !r.is_null()) {
+    if let Some(rolling) = object
+        .pointer("/spec/updateStrategy/rollingUpdate")
+        .filter(|r| !r.is_null())
+    {
         if let (Some(wanted), Some(partition)) = (wanted, int_at(rolling, "/partition")) {
             if updated < wanted - partition {
                 return Rollout::Waiting(format!(
@@ -100,7 +110,9 @@ pub(crate) fn statefulset(object: &Value) -> Rollout {
                 ));
             }
         }
-        return Rollout::Done(format!("partitioned roll out complete: {updated} new pods have been updated..."));
+        return Rollout::Done(format!(
+            "partitioned roll out complete: {updated} new pods have been updated..."
+        ));
     }
     let update_revision = str_at(object, "/status/updateRevision").unwrap_or_default();
     let current_revision = str_at(object, "/status/currentRevision").unwrap_or_default();
@@ -116,11 +128,19 @@ pub(crate) fn statefulset(object: &Value) -> Rollout {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn deploy(generation: i64, observed: i64, spec: i64, replicas: i64, updated: i64, available: i64) -> Value {
+    fn deploy(
+        generation: i64,
+        observed: i64,
+        spec: i64,
+        replicas: i64,
+        updated: i64,
+        available: i64,
+    ) -> Value {
         json!({
             "metadata": {"name": "app", "generation": generation},
             "spec": {"replicas": spec},
@@ -131,14 +151,23 @@ mod tests {
 
     #[test]
     fn deployment_follows_kubectl() {
-        assert!(matches!(deployment(&deploy(2, 1, 5, 5, 5, 5)), Rollout::Waiting(m) if m.contains("spec update")));
+        assert!(
+            matches!(deployment(&deploy(2, 1, 5, 5, 5, 5)), Rollout::Waiting(m) if m.contains("spec update"))
+        );
         assert_eq!(
             deployment(&deploy(2, 2, 5, 5, 3, 3)).message(),
             "Waiting for deployment \"app\" rollout to finish: 3 out of 5 new replicas have been updated..."
         );
-        assert!(deployment(&deploy(2, 2, 5, 7, 5, 5)).message().contains("2 old replicas are pending termination"));
-        assert!(deployment(&deploy(2, 2, 5, 5, 5, 4)).message().contains("4 of 5 updated replicas are available"));
-        assert!(matches!(deployment(&deploy(2, 2, 5, 5, 5, 5)), Rollout::Done(_)));
+        assert!(deployment(&deploy(2, 2, 5, 7, 5, 5))
+            .message()
+            .contains("2 old replicas are pending termination"));
+        assert!(deployment(&deploy(2, 2, 5, 5, 5, 4))
+            .message()
+            .contains("4 of 5 updated replicas are available"));
+        assert!(matches!(
+            deployment(&deploy(2, 2, 5, 5, 5, 5)),
+            Rollout::Done(_)
+        ));
     }
 
     #[test]
@@ -158,8 +187,14 @@ mod tests {
                            "currentReplicas": ready, "currentRevision": cur, "updateRevision": upd}
             })
         };
-        assert_eq!(statefulset(&sts(1, "a", "a")).message(), "Waiting for 1 pods to be ready...");
-        assert!(matches!(statefulset(&sts(2, "a", "b")), Rollout::Waiting(_)));
+        assert_eq!(
+            statefulset(&sts(1, "a", "a")).message(),
+            "Waiting for 1 pods to be ready..."
+        );
+        assert!(matches!(
+            statefulset(&sts(2, "a", "b")),
+            Rollout::Waiting(_)
+        ));
         assert!(matches!(statefulset(&sts(2, "b", "b")), Rollout::Done(_)));
         let mut on_delete = sts(2, "b", "b");
         on_delete["spec"]["updateStrategy"] = json!({"type": "OnDelete"});

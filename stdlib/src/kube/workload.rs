@@ -36,7 +36,12 @@ pub(crate) struct Workload {
 
 impl Workload {
     pub fn new(state: Arc<KubeState>, kind: Kind, ns: &str, name: &str) -> Self {
-        Workload { state, kind, ns: ns.to_owned(), name: name.to_owned() }
+        Workload {
+            state,
+            kind,
+            ns: ns.to_owned(),
+            name: name.to_owned(),
+        }
     }
 
     /// `deployment/flowengine`
@@ -50,7 +55,8 @@ impl Workload {
     }
 
     fn fetch(&self) -> Result<Value> {
-        self.state.run(async |c| requests::get(c, &self.kind, &self.ns, &self.name).await)
+        self.state
+            .run(async |c| requests::get(c, &self.kind, &self.ns, &self.name).await)
     }
 
     /// The whole object as a map.
@@ -81,7 +87,11 @@ impl Workload {
             })
             .await
         })?;
-        report(ctx, &self.action("scale"), &format!("{}: replicas {before} → {replicas}", self.label()));
+        report(
+            ctx,
+            &self.action("scale"),
+            &format!("{}: replicas {before} → {replicas}", self.label()),
+        );
         Ok(())
     }
 
@@ -100,9 +110,16 @@ impl Workload {
         match self.rollout()? {
             Rollout::Done(_) => Ok(true),
             Rollout::Waiting(_) => Ok(false),
-            Rollout::Failed(m) => Err(ActionError::new(code::ROLLOUT_FAILED, format!("{} in {}: {m}", self.label(), self.ns))
-                .with_help(format!("see why with `kubectl describe {} -n {}`", self.label(), self.ns))
-                .into_rhai()),
+            Rollout::Failed(m) => Err(ActionError::new(
+                code::ROLLOUT_FAILED,
+                format!("{} in {}: {m}", self.label(), self.ns),
+            )
+            .with_help(format!(
+                "see why with `kubectl describe {} -n {}`",
+                self.label(),
+                self.ns
+            ))
+            .into_rhai()),
         }
     }
 
@@ -120,9 +137,16 @@ impl Workload {
         }));
         let ctx = &self.state.ctx;
         self.state.run(async |c| {
-            retrying(Mode::Write, async || requests::patch(c, ctx, &self.kind, &self.ns, &self.name, &body).await).await
+            retrying(Mode::Write, async || {
+                requests::patch(c, ctx, &self.kind, &self.ns, &self.name, &body).await
+            })
+            .await
         })?;
-        report(ctx, &self.action("restart"), &format!("{}: rollout restart ({RESTARTED_AT}={now})", self.label()));
+        report(
+            ctx,
+            &self.action("restart"),
+            &format!("{}: rollout restart ({RESTARTED_AT}={now})", self.label()),
+        );
         Ok(())
     }
 
@@ -130,7 +154,8 @@ impl Workload {
     /// unset or set from a secret/config map (`valueFrom` is not resolved).
     pub fn env(&self, name: &str, container: Option<&str>) -> Result<Dynamic> {
         let object = self.fetch()?;
-        let c = env::container(&object, container, &self.label()).map_err(ActionError::into_rhai)?;
+        let c =
+            env::container(&object, container, &self.label()).map_err(ActionError::into_rhai)?;
         Ok(match env::lookup(c, name) {
             Some(EnvValue::Literal(v)) => v.into(),
             Some(EnvValue::From) | None => Dynamic::UNIT,
@@ -154,14 +179,18 @@ impl Workload {
     /// Set variables in one container (the first unless named) with a
     /// strategic merge patch, like `kubectl set env -c`. Unchanged values
     /// send nothing; a conflicting writer makes it re-read and retry.
-    fn set_env(&self, vars: Vec<(String, String)>, container: Option<&str>) -> Result<()> {
+    fn set_env(&self, vars: Vec<(String, Option<String>)>, container: Option<&str>) -> Result<()> {
         let ctx = &self.state.ctx;
         let label = self.label();
         let changes = self.state.run(async |c| {
             retrying(Mode::Write, async || {
                 let object = requests::get(c, &self.kind, &self.ns, &self.name).await?;
                 let target = env::container(&object, container, &label)?;
-                let target_name = target.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let target_name = target
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 let changes = env::plan(target, &vars);
                 if !changes.is_empty() {
                     let body = PatchBody::Strategic(env::patch(&target_name, &changes));
@@ -182,7 +211,11 @@ impl Workload {
             return Ok(());
         }
         let described: Vec<String> = changes.iter().map(env::EnvChange::describe).collect();
-        report(ctx, &self.action("set_env"), &format!("{label}: env {}", described.join(", ")));
+        report(
+            ctx,
+            &self.action("set_env"),
+            &format!("{label}: env {}", described.join(", ")),
+        );
         Ok(())
     }
 
@@ -192,14 +225,23 @@ impl Workload {
             .pointer("/spec/selector")
             .map(selector_string)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| ActionError::new(code::REQUEST_FAILED, format!("{} has no pod selector", self.label())))
+            .ok_or_else(|| {
+                ActionError::new(
+                    code::REQUEST_FAILED,
+                    format!("{} has no pod selector", self.label()),
+                )
+            })
     }
 
     /// The workload's pods, by its selector.
     pub fn pods(&self) -> Result<Pods> {
         let object = self.fetch()?;
         let selector = self.selector(&object).map_err(ActionError::into_rhai)?;
-        Ok(Pods { state: self.state.clone(), ns: self.ns.clone(), selector })
+        Ok(Pods {
+            state: self.state.clone(),
+            ns: self.ns.clone(),
+            selector,
+        })
     }
 
     /// Logs of every started pod of the workload, in pod name order (unlike
@@ -216,14 +258,26 @@ impl Workload {
     }
 }
 
-/// An env value as text: strings as they are, numbers and booleans printed.
-fn env_text(name: &str, value: &Dynamic) -> std::result::Result<String, ActionError> {
-    if value.is_string() || value.is_int() || value.is_float() || value.is_bool() || value.is_char() || value.is_decimal() {
-        Ok(value.to_string())
+/// An env value as text: strings as they are, numbers and booleans
+/// printed; `()` means "unset it".
+fn env_text(name: &str, value: &Dynamic) -> std::result::Result<Option<String>, ActionError> {
+    if value.is_unit() {
+        Ok(None)
+    } else if value.is_string()
+        || value.is_int()
+        || value.is_float()
+        || value.is_bool()
+        || value.is_char()
+        || value.is_decimal()
+    {
+        Ok(Some(value.to_string()))
     } else {
         Err(bad_argument(
-            format!("the value for env var {name} is a {}, not text", value.type_name()),
-            "give a string or a number, e.g. set_env(\"DB_POOL_SIZE\", 200)",
+            format!(
+                "the value for env var {name} is a {}, not text",
+                value.type_name()
+            ),
+            "give a string or a number, e.g. set_env(\"DB_POOL_SIZE\", 200), or () to unset it",
         ))
     }
 }

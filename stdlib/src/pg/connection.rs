@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::errors::{self, code};
-use super::url::{self, Target};
 use super::tls;
+use super::url::{self, Target};
 use crate::{ActionContext, ActionError, Interrupted};
 
 /// A connection to a PostgreSQL server, as returned by `pg::connect(url)`.
@@ -46,7 +46,11 @@ pub(crate) fn connect(ctx: &Arc<ActionContext>, url: &str) -> Result<PgConnectio
     open(ctx, url, &secrets).map_err(|e| errors::scrub(e, &secrets))
 }
 
-fn open(ctx: &Arc<ActionContext>, url: &str, secrets: &[String]) -> Result<PgConnection, ActionError> {
+fn open(
+    ctx: &Arc<ActionContext>,
+    url: &str,
+    secrets: &[String],
+) -> Result<PgConnection, ActionError> {
     let spec = url::parse(url)?;
     let tls = tls::connector(&spec.tls)?;
     let (client, connection) = match ctx.block_on(spec.config.connect(tls.clone())) {
@@ -57,7 +61,10 @@ fn open(ctx: &Arc<ActionContext>, url: &str, secrets: &[String]) -> Result<PgCon
                 Interrupted::Timeout => (code::TIMEOUT, "the step's timeout elapsed"),
                 Interrupted::Cancelled => (code::CANCELLED, "the run was cancelled"),
             };
-            return Err(ActionError::new(code, format!("{what} while connecting to PostgreSQL at {}", spec.target)));
+            return Err(ActionError::new(
+                code,
+                format!("{what} while connecting to PostgreSQL at {}", spec.target),
+            ));
         }
     };
     ctx.runtime().spawn(async move {

@@ -47,7 +47,11 @@ pub(crate) fn classify(sql: &str) -> DryRunSafety {
             _ => None,
         })
         .collect();
-    let upper: Vec<String> = words.iter().take(8).map(|w| w.to_ascii_uppercase()).collect();
+    let upper: Vec<String> = words
+        .iter()
+        .take(8)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
     let first = |n: usize| upper.iter().take(n).map(String::as_str).collect::<Vec<_>>();
     let has = |w: &str| upper.iter().any(|u| u == w);
     let not_in_tx = |what: &str| DryRunSafety::NotInTransaction(what.to_string());
@@ -79,7 +83,9 @@ pub(crate) fn classify(sql: &str) -> DryRunSafety {
     tokens
         .windows(2)
         .find_map(|pair| match pair {
-            [Token::Word(name), Token::Punct('(')] if NON_TRANSACTIONAL_FUNCTIONS.contains(&name.as_str()) => {
+            [Token::Word(name), Token::Punct('(')]
+                if NON_TRANSACTIONAL_FUNCTIONS.contains(&name.as_str()) =>
+            {
                 Some(DryRunSafety::NonTransactionalFunction(name.clone()))
             }
             _ => None,
@@ -177,13 +183,16 @@ fn lex(sql: &str) -> Vec<Token> {
             }
             '\'' | '"' => i = skip_quoted(&chars, i, c),
             '$' => {
-                let tag_end = (i + 1..chars.len()).find(|&j| !(chars[j].is_alphanumeric() || chars[j] == '_'));
+                let tag_end = (i + 1..chars.len())
+                    .find(|&j| !(chars[j].is_alphanumeric() || chars[j] == '_'));
                 match tag_end {
                     Some(end) if chars[end] == '$' => {
                         let tag: String = chars[i..=end].iter().collect();
                         let body: String = chars[end + 1..].iter().collect();
                         i = match body.find(&tag) {
-                            Some(pos) => end + 1 + body[..pos].chars().count() + tag.chars().count(),
+                            Some(pos) => {
+                                end + 1 + body[..pos].chars().count() + tag.chars().count()
+                            }
                             None => chars.len(),
                         };
                     }
@@ -201,7 +210,9 @@ fn lex(sql: &str) -> Vec<Token> {
                     i = skip_quoted(&chars, i, '\'');
                     continue;
                 }
-                tokens.push(Token::Word(chars[start..i].iter().collect::<String>().to_lowercase()));
+                tokens.push(Token::Word(
+                    chars[start..i].iter().collect::<String>().to_lowercase(),
+                ));
             }
             c => {
                 tokens.push(Token::Punct(c));
@@ -233,6 +244,7 @@ fn skip_quoted(chars: &[char], mut i: usize, quote: char) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -287,7 +299,10 @@ mod tests {
     #[test]
     fn reasons_name_the_statement() {
         let reason = classify("alter system set x = 1").reason().unwrap();
-        assert!(reason.contains("ALTER SYSTEM cannot run inside a transaction"), "{reason}");
+        assert!(
+            reason.contains("ALTER SYSTEM cannot run inside a transaction"),
+            "{reason}"
+        );
         assert!(preview("SELECT\n   1,\n  2").eq("SELECT 1, 2"));
     }
 }

@@ -48,7 +48,11 @@ pub(crate) fn connect(err: &tokio_postgres::Error, target: &Target) -> ActionErr
         };
         return ActionError::new(
             code,
-            format!("PostgreSQL at {target} refused the connection: {} (SQLSTATE {})", db.message(), db.code().code()),
+            format!(
+                "PostgreSQL at {target} refused the connection: {} (SQLSTATE {})",
+                db.message(),
+                db.code().code()
+            ),
         )
         .with_help(help);
     }
@@ -71,7 +75,11 @@ pub(crate) fn connect(err: &tokio_postgres::Error, target: &Target) -> ActionErr
         }
         _ => "check the connection URL and that the server is reachable from here",
     };
-    ActionError::new(code::CONNECT, format!("cannot connect to PostgreSQL at {target}: {cause}")).with_help(help)
+    ActionError::new(
+        code::CONNECT,
+        format!("cannot connect to PostgreSQL at {target}: {cause}"),
+    )
+    .with_help(help)
 }
 
 /// A statement failed. Server errors keep the server's message and SQLSTATE,
@@ -82,7 +90,10 @@ pub(crate) fn statement(err: &tokio_postgres::Error, sql: &str, target: &Target)
         if err.is_closed() {
             return ActionError::new(
                 code::CONNECTION_LOST,
-                format!("the connection to PostgreSQL at {target} was lost: {}", chain(err)),
+                format!(
+                    "the connection to PostgreSQL at {target} was lost: {}",
+                    chain(err)
+                ),
             )
             .with_help("the server restarted or closed the session; resuming the run reconnects");
         }
@@ -92,11 +103,14 @@ pub(crate) fn statement(err: &tokio_postgres::Error, sql: &str, target: &Target)
         code::SQL,
         format!("{} (SQLSTATE {})", db.message(), db.code().code()),
     );
-    let help: Vec<String> = [db.detail(), db.hint()]
+    let mut help: Vec<String> = [db.detail(), db.hint()]
         .into_iter()
         .flatten()
         .map(str::to_string)
         .collect();
+    if db.code() == &SqlState::SYNTAX_ERROR && db.message().contains("multiple commands") {
+        help.push("statements are prepared one at a time: make one call per statement".into());
+    }
     if !help.is_empty() {
         e = e.with_help(help.join("\n"));
     }
@@ -109,7 +123,11 @@ pub(crate) fn statement(err: &tokio_postgres::Error, sql: &str, target: &Target)
 
 /// The step's deadline or a cancellation stopped a statement; `cancelled`
 /// tells whether the server confirmed receipt of the cancel request.
-pub(crate) fn interrupted(why: &Interrupted, sql: &str, cancel_sent: Result<(), String>) -> ActionError {
+pub(crate) fn interrupted(
+    why: &Interrupted,
+    sql: &str,
+    cancel_sent: Result<(), String>,
+) -> ActionError {
     let server = match cancel_sent {
         Ok(()) => "a cancel request was sent to the server".to_string(),
         Err(e) => format!("the cancel request to the server failed ({e}); the statement may still be running there"),

@@ -32,9 +32,12 @@ impl PgConnection {
         let rows = self.rows(sql, values, "scalar")?;
         match rows.as_slice() {
             [row] if !row.is_empty() => types::column_value(row, 0),
-            [_] => Err(ActionError::new(code::ROW_COUNT, "scalar() needs a statement that returns a column")
-                .with_help("select one value, e.g. SELECT count(*) FROM t")
-                .locate(sql, 0)),
+            [_] => Err(ActionError::new(
+                code::ROW_COUNT,
+                "scalar() needs a statement that returns a column",
+            )
+            .with_help("select one value, e.g. SELECT count(*) FROM t")
+            .locate(sql, 0)),
             _ => Err(row_count("scalar", sql, rows.len())),
         }
     }
@@ -66,7 +69,12 @@ impl PgConnection {
         Ok(value.into_string().unwrap_or_default())
     }
 
-    fn rows(&self, sql: &str, values: &[Dynamic], method: &'static str) -> Result<Vec<tokio_postgres::Row>, ActionError> {
+    fn rows(
+        &self,
+        sql: &str,
+        values: &[Dynamic],
+        method: &'static str,
+    ) -> Result<Vec<tokio_postgres::Row>, ActionError> {
         match self.run(sql, values, Purpose::Read(method))? {
             Outcome::Rows(rows) => Ok(rows),
             Outcome::Affected(_) | Outcome::NotRun => Ok(Vec::new()),
@@ -80,11 +88,14 @@ fn row_count(method: &str, sql: &str, rows: usize) -> ActionError {
         1 => "1 row".to_string(),
         n => format!("{n} rows"),
     };
-    ActionError::new(code::ROW_COUNT, format!("{method}() expects exactly one row, but the statement returned {got}"))
-        .with_help(if rows == 0 {
-            "check the WHERE clause, or use query() and handle an empty result"
-        } else {
-            "narrow the WHERE clause or add LIMIT 1, or use query() for several rows"
-        })
-        .locate(sql, 0)
+    ActionError::new(
+        code::ROW_COUNT,
+        format!("{method}() expects exactly one row, but the statement returned {got}"),
+    )
+    .with_help(if rows == 0 {
+        "check the WHERE clause, or use query() and handle an empty result"
+    } else {
+        "narrow the WHERE clause or add LIMIT 1, or use query() for several rows"
+    })
+    .locate(sql, 0)
 }

@@ -61,9 +61,12 @@ type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 /// Registers `pg::connect` and the `PgConnection` methods on `engine`.
 pub fn register(engine: &mut Engine, ctx: Arc<ActionContext>) {
     let mut module = Module::new();
-    module.set_native_fn("connect", move |url: ImmutableString| -> RhaiResult<PgConnection> {
-        connection::connect(&ctx, &url).map_err(ActionError::into_rhai)
-    });
+    module.set_native_fn(
+        "connect",
+        move |url: ImmutableString| -> RhaiResult<PgConnection> {
+            connection::connect(&ctx, &url).map_err(ActionError::into_rhai)
+        },
+    );
     engine.register_static_module("pg", module.into());
     decimal_ops::register(engine);
 
@@ -71,13 +74,22 @@ pub fn register(engine: &mut Engine, ctx: Arc<ActionContext>) {
     engine.register_fn("to_string", |c: &mut PgConnection| c.to_string());
     engine.register_fn("to_debug", |c: &mut PgConnection| c.to_string());
 
-    register_sql_method(engine, "query", |c, sql, v| c.query(sql, v).map(Dynamic::from_array));
-    register_sql_method(engine, "query_one", |c, sql, v| c.query_one(sql, v).map(Dynamic::from_map));
-    register_sql_method(engine, "scalar", |c, sql, v| c.scalar(sql, v));
-    register_sql_method(engine, "execute", |c, sql, v| c.execute(sql, v).map(Dynamic::from));
-    engine.register_fn("setting", |c: &mut PgConnection, name: ImmutableString| -> RhaiResult<String> {
-        c.setting(&name).map_err(ActionError::into_rhai)
+    register_sql_method(engine, "query", |c, sql, v| {
+        c.query(sql, v).map(Dynamic::from_array)
     });
+    register_sql_method(engine, "query_one", |c, sql, v| {
+        c.query_one(sql, v).map(Dynamic::from_map)
+    });
+    register_sql_method(engine, "scalar", |c, sql, v| c.scalar(sql, v));
+    register_sql_method(engine, "execute", |c, sql, v| {
+        c.execute(sql, v).map(Dynamic::from)
+    });
+    engine.register_fn(
+        "setting",
+        |c: &mut PgConnection, name: ImmutableString| -> RhaiResult<String> {
+            c.setting(&name).map_err(ActionError::into_rhai)
+        },
+    );
 }
 
 type SqlMethod = fn(&PgConnection, &str, &[Dynamic]) -> Result<Dynamic, ActionError>;
@@ -87,24 +99,37 @@ fn register_sql_method(engine: &mut Engine, name: &'static str, f: SqlMethod) {
     type C<'a> = &'a mut PgConnection;
     type S = ImmutableString;
     type D = Dynamic;
-    let call = move |c: &PgConnection, sql: &S, values: &[D]| f(c, sql, values).map_err(ActionError::into_rhai);
+    let call = move |c: &PgConnection, sql: &S, values: &[D]| {
+        f(c, sql, values).map_err(ActionError::into_rhai)
+    };
     engine.register_fn(name, move |c: C, sql: S| call(c, &sql, &[]));
     engine.register_fn(name, move |c: C, sql: S, a: D| call(c, &sql, &[a]));
     engine.register_fn(name, move |c: C, sql: S, a: D, b: D| call(c, &sql, &[a, b]));
-    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D| call(c, &sql, &[a, b, d]));
-    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D, e: D| call(c, &sql, &[a, b, d, e]));
+    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D| {
+        call(c, &sql, &[a, b, d])
+    });
+    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D, e: D| {
+        call(c, &sql, &[a, b, d, e])
+    });
     engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D| {
         call(c, &sql, &[a, b, d, e, g])
     });
-    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D, h: D| {
-        call(c, &sql, &[a, b, d, e, g, h])
-    });
-    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D, h: D, i: D| {
-        call(c, &sql, &[a, b, d, e, g, h, i])
-    });
-    engine.register_fn(name, move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D, h: D, i: D, j: D| {
-        call(c, &sql, &[a, b, d, e, g, h, i, j])
-    });
+    engine.register_fn(
+        name,
+        move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D, h: D| call(c, &sql, &[a, b, d, e, g, h]),
+    );
+    engine.register_fn(
+        name,
+        move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D, h: D, i: D| {
+            call(c, &sql, &[a, b, d, e, g, h, i])
+        },
+    );
+    engine.register_fn(
+        name,
+        move |c: C, sql: S, a: D, b: D, d: D, e: D, g: D, h: D, i: D, j: D| {
+            call(c, &sql, &[a, b, d, e, g, h, i, j])
+        },
+    );
 }
 
 const SQL_PARAMS: &[&str] = &["sql", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"];

@@ -28,11 +28,17 @@ pub(crate) fn to_text(raw: &[u8]) -> Result<String, String> {
         0x0000 | 0x4000 => {}
         _ => return Err("invalid numeric sign".into()),
     }
-    let digits: Vec<i16> = (0..ndigits).map(|i| word(4 + i)).collect::<Result<_, _>>()?;
+    let digits: Vec<i16> = (0..ndigits)
+        .map(|i| word(4 + i))
+        .collect::<Result<_, _>>()?;
     // Base-10000 digits; digit k stands for 10000^(weight - k).
     let mut int_part = String::new();
     for k in 0..=weight.max(-1) {
-        let d = usize::try_from(k).ok().and_then(|k| digits.get(k)).copied().unwrap_or(0);
+        let d = usize::try_from(k)
+            .ok()
+            .and_then(|k| digits.get(k))
+            .copied()
+            .unwrap_or(0);
         if int_part.is_empty() {
             if d != 0 {
                 int_part = d.to_string();
@@ -71,7 +77,11 @@ pub(crate) fn to_decimal(raw: &[u8]) -> Result<Decimal, String> {
     // `from_str` rounds surplus fraction digits; it fails only when the
     // integer part itself is too large.
     Decimal::from_str(&text).map_err(|_| {
-        let shown = if text.len() > 40 { format!("{}…", &text[..40]) } else { text.clone() };
+        let shown = if text.len() > 40 {
+            format!("{}…", &text[..40])
+        } else {
+            text.clone()
+        };
         format!("numeric value {shown} does not fit a decimal (about 28 significant digits)")
     })
 }

@@ -58,7 +58,11 @@ pub(crate) enum Bound {
 }
 
 impl ToSql for Bound {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         match self {
             Bound::Null => Ok(IsNull::Yes),
             Bound::Bool(v) => v.to_sql(ty, out),
@@ -91,7 +95,11 @@ impl ToSql for Bound {
 }
 
 /// Converts `values` for the statement's parameter `types`.
-pub(crate) fn bind_all(values: &[Dynamic], types: &[Type], sql: &str) -> Result<Vec<Bound>, ActionError> {
+pub(crate) fn bind_all(
+    values: &[Dynamic],
+    types: &[Type],
+    sql: &str,
+) -> Result<Vec<Bound>, ActionError> {
     if values.len() != types.len() {
         let placeholders = match types.len() {
             0 => "no parameters".to_string(),
@@ -100,7 +108,10 @@ pub(crate) fn bind_all(values: &[Dynamic], types: &[Type], sql: &str) -> Result<
         };
         return Err(ActionError::new(
             code::PARAM,
-            format!("the statement has {placeholders} but {} value(s) were given", values.len()),
+            format!(
+                "the statement has {placeholders} but {} value(s) were given",
+                values.len()
+            ),
         )
         .with_help("pass one value after the SQL text for each $n placeholder, in order")
         .locate(sql, 0));
@@ -149,7 +160,9 @@ fn bind(value: &Dynamic, ty: &Type) -> Result<Bound, String> {
             return items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| bind(item, member).map_err(|why| format!("has element [{i}] that {why}")))
+                .map(|(i, item)| {
+                    bind(item, member).map_err(|why| format!("has element [{i}] that {why}"))
+                })
                 .collect::<Result<_, _>>()
                 .map(Bound::Array);
         }
@@ -167,7 +180,9 @@ fn bind(value: &Dynamic, ty: &Type) -> Result<Bound, String> {
         Type::FLOAT4 => Bound::F32(float(value)? as f32),
         Type::FLOAT8 => Bound::F64(float(value)?),
         Type::NUMERIC => Bound::Numeric(decimal(value)?),
-        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => Bound::Text(text(value)?),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => {
+            Bound::Text(text(value)?)
+        }
         Type::CHAR => {
             let s = string(value)?;
             match s.as_bytes() {
@@ -175,17 +190,22 @@ fn bind(value: &Dynamic, ty: &Type) -> Result<Bound, String> {
                 _ => return Err("is not a single ASCII character".into()),
             }
         }
-        Type::JSON | Type::JSONB => {
-            Bound::Json(rhai::serde::from_dynamic(value).map_err(|e| format!("cannot be written as JSON: {e}"))?)
-        }
-        Type::UUID => Bound::Uuid(uuid::Uuid::parse_str(&string(value)?).map_err(|e| format!("is not a UUID: {e}"))?),
+        Type::JSON | Type::JSONB => Bound::Json(
+            rhai::serde::from_dynamic(value)
+                .map_err(|e| format!("cannot be written as JSON: {e}"))?,
+        ),
+        Type::UUID => Bound::Uuid(
+            uuid::Uuid::parse_str(&string(value)?).map_err(|e| format!("is not a UUID: {e}"))?,
+        ),
         Type::PG_LSN => Bound::Lsn(
-            PgLsn::from_str(&string(value)?).map_err(|_| "is not an LSN like 0/16B3748".to_string())?,
+            PgLsn::from_str(&string(value)?)
+                .map_err(|_| "is not an LSN like 0/16B3748".to_string())?,
         ),
-        Type::TIMESTAMPTZ => Bound::TimestampTz(
-            temporal::parse_timestamptz(&string(value)?)
-                .ok_or_else(|| "is not an RFC 3339 timestamp like 2025-11-16T09:30:00Z".to_string())?,
-        ),
+        Type::TIMESTAMPTZ => {
+            Bound::TimestampTz(temporal::parse_timestamptz(&string(value)?).ok_or_else(|| {
+                "is not an RFC 3339 timestamp like 2025-11-16T09:30:00Z".to_string()
+            })?)
+        }
         Type::TIMESTAMP => Bound::Timestamp(
             temporal::parse_timestamp(&string(value)?)
                 .ok_or_else(|| "is not a timestamp like 2025-11-16T09:30:00".to_string())?,
@@ -211,7 +231,12 @@ fn string(value: &Dynamic) -> Result<String, String> {
 
 /// Text parameters take strings, and scalars as they print.
 fn text(value: &Dynamic) -> Result<String, String> {
-    if value.is_string() || value.is_int() || value.is_float() || value.is_bool() || value.is_decimal() {
+    if value.is_string()
+        || value.is_int()
+        || value.is_float()
+        || value.is_bool()
+        || value.is_decimal()
+    {
         Ok(value.to_string())
     } else {
         Err("is not a string".into())
@@ -255,7 +280,8 @@ fn decimal(value: &Dynamic) -> Result<Decimal, String> {
         return Decimal::try_from(f).map_err(|_| "does not fit a decimal".to_string());
     }
     if let Some(s) = value.read_lock::<rhai::ImmutableString>() {
-        return Decimal::from_str_exact(s.trim()).map_err(|_| "is not a decimal number".to_string());
+        return Decimal::from_str_exact(s.trim())
+            .map_err(|_| "is not a decimal number".to_string());
     }
     Err("is not a number".into())
 }

@@ -48,12 +48,22 @@ impl From<tokio_postgres::Error> for Failure {
 
 impl PgConnection {
     /// Runs `sql` with `values` bound to `$1…`; errors are scrubbed of secrets.
-    pub(crate) fn run(&self, sql: &str, values: &[Dynamic], purpose: Purpose) -> Result<Outcome, ActionError> {
+    pub(crate) fn run(
+        &self,
+        sql: &str,
+        values: &[Dynamic],
+        purpose: Purpose,
+    ) -> Result<Outcome, ActionError> {
         self.run_unscrubbed(sql, values, purpose)
             .map_err(|e| errors::scrub(e, &self.inner.secrets))
     }
 
-    fn run_unscrubbed(&self, sql: &str, values: &[Dynamic], purpose: Purpose) -> Result<Outcome, ActionError> {
+    fn run_unscrubbed(
+        &self,
+        sql: &str,
+        values: &[Dynamic],
+        purpose: Purpose,
+    ) -> Result<Outcome, ActionError> {
         let ctx = &self.inner.ctx;
         let dry_run = ctx.dry_run;
         if dry_run {
@@ -68,8 +78,10 @@ impl PgConnection {
             }
             let outcome = async {
                 let statement = client.prepare(sql).await?;
-                let bound = params::bind_all(values, statement.params(), sql).map_err(Failure::Action)?;
-                let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+                let bound =
+                    params::bind_all(values, statement.params(), sql).map_err(Failure::Action)?;
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
                 Ok::<_, Failure>(match purpose {
                     Purpose::Read(_) => Outcome::Rows(client.query(&statement, &refs).await?),
                     Purpose::Effect => Outcome::Affected(client.execute(&statement, &refs).await?),
@@ -97,7 +109,11 @@ impl PgConnection {
             }
         };
         if let (Purpose::Effect, Outcome::Affected(n)) = (purpose, &outcome) {
-            let described = format!("{} on {} ({n} rows affected", dry_run::preview(sql), self.short_target());
+            let described = format!(
+                "{} on {} ({n} rows affected",
+                dry_run::preview(sql),
+                self.short_target()
+            );
             if dry_run {
                 ctx.events
                     .dry_run_effect("pg.execute", &format!("{described}; rolled back)"));
@@ -110,7 +126,12 @@ impl PgConnection {
 
     /// Dry run met a statement a rollback cannot undo: an effect is printed
     /// and skipped; a read is refused, since its rows would be made up.
-    fn refuse_in_dry_run(&self, sql: &str, purpose: Purpose, reason: &str) -> Result<Outcome, ActionError> {
+    fn refuse_in_dry_run(
+        &self,
+        sql: &str,
+        purpose: Purpose,
+        reason: &str,
+    ) -> Result<Outcome, ActionError> {
         let preview = dry_run::preview(sql);
         match purpose {
             Purpose::Effect => {
@@ -124,7 +145,9 @@ impl PgConnection {
                 code::DRY_RUN,
                 format!("dry run did not run `{preview}` for {method}(): {reason}"),
             )
-            .with_help("statements that change the server belong in db.execute(...), which dry run prints")
+            .with_help(
+                "statements that change the server belong in db.execute(...), which dry run prints",
+            )
             .locate(sql, 0)),
         }
     }
@@ -139,7 +162,9 @@ impl PgConnection {
             .ctx
             .runtime()
             // The timer must be made inside the runtime, hence the async block.
-            .block_on(async { tokio::time::timeout(CLEAN_UP_TIMEOUT, token.cancel_query(tls)).await });
+            .block_on(async {
+                tokio::time::timeout(CLEAN_UP_TIMEOUT, token.cancel_query(tls)).await
+            });
         match sent {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(errors::chain(&e)),
@@ -153,11 +178,9 @@ impl PgConnection {
         let client = &self.inner.client;
         // Best effort: if it fails the connection is gone, and with it the
         // transaction.
-        let _ = self
-            .inner
-            .ctx
-            .runtime()
-            .block_on(async { tokio::time::timeout(CLEAN_UP_TIMEOUT, client.batch_execute("ROLLBACK")).await });
+        let _ = self.inner.ctx.runtime().block_on(async {
+            tokio::time::timeout(CLEAN_UP_TIMEOUT, client.batch_execute("ROLLBACK")).await
+        });
     }
 
     /// `host:port/dbname`, for effect lines.

@@ -143,7 +143,10 @@ pub(crate) fn interval(raw: &[u8]) -> Result<String, String> {
         if sec_micros != 0 {
             let sign = if sec_micros < 0 { "-" } else { "" };
             let whole = (sec_micros / MICROS_PER_SECOND).unsigned_abs();
-            out.push_str(&format!("{sign}{whole}{}S", fraction(sec_micros % MICROS_PER_SECOND, false)));
+            out.push_str(&format!(
+                "{sign}{whole}{}S",
+                fraction(sec_micros % MICROS_PER_SECOND, false)
+            ));
         }
     }
     Ok(out)

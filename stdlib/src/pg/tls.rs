@@ -33,7 +33,10 @@ pub(crate) fn connector(mode: &TlsMode) -> Result<MakeRustlsConnect, ActionError
     Ok(MakeRustlsConnect::new(config))
 }
 
-fn webpki(roots: &Roots, provider: Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, ActionError> {
+fn webpki(
+    roots: &Roots,
+    provider: Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, ActionError> {
     let mut store = RootCertStore::empty();
     match roots {
         Roots::Public => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -45,11 +48,16 @@ fn webpki(roots: &Roots, provider: Arc<CryptoProvider>) -> Result<Arc<WebPkiServ
                         "runbook::run::pg::tls",
                         format!("cannot read sslrootcert {}: {e}", path.display()),
                     )
-                    .with_help("point sslrootcert at a PEM file with the CA certificate(s) of the server")
+                    .with_help(
+                        "point sslrootcert at a PEM file with the CA certificate(s) of the server",
+                    )
                 })?;
             let (added, _ignored) = store.add_parsable_certificates(certs);
             if added == 0 {
-                return Err(tls_setup(&format!("no usable CA certificate in {}", path.display())));
+                return Err(tls_setup(&format!(
+                    "no usable CA certificate in {}",
+                    path.display()
+                )));
             }
         }
     }
@@ -59,7 +67,10 @@ fn webpki(roots: &Roots, provider: Arc<CryptoProvider>) -> Result<Arc<WebPkiServ
 }
 
 fn tls_setup(message: &str) -> ActionError {
-    ActionError::new("runbook::run::pg::tls", format!("cannot set up TLS: {message}"))
+    ActionError::new(
+        "runbook::run::pg::tls",
+        format!("cannot set up TLS: {message}"),
+    )
 }
 
 /// `sslmode=require`/`prefer`: encrypt, but accept any certificate, exactly
@@ -85,7 +96,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -94,7 +110,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -115,7 +136,10 @@ impl ServerCertVerifier for AnyHostName {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
             Err(Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),

@@ -67,9 +67,12 @@ pub(crate) fn row_to_map(row: &Row) -> Result<Map, ActionError> {
 /// The value of column `i` of `row`.
 pub(crate) fn column_value(row: &Row, i: usize) -> Result<Dynamic, ActionError> {
     let column = &row.columns()[i];
-    let raw = row
-        .try_get::<_, Raw<'_>>(i)
-        .map_err(|e| ActionError::new(code::SQL, format!("cannot read column \"{}\": {e}", column.name())))?;
+    let raw = row.try_get::<_, Raw<'_>>(i).map_err(|e| {
+        ActionError::new(
+            code::SQL,
+            format!("cannot read column \"{}\": {e}", column.name()),
+        )
+    })?;
     let Some(bytes) = raw.0 else {
         return Ok(Dynamic::UNIT);
     };
@@ -100,25 +103,40 @@ fn decode(ty: &Type, raw: &[u8]) -> Result<Dynamic, DecodeError> {
         Type::INT2 => i64::from(i16::from_sql(ty, raw).map_err(invalid)?).into(),
         Type::INT4 => i64::from(i32::from_sql(ty, raw).map_err(invalid)?).into(),
         Type::INT8 => i64::from_sql(ty, raw).map_err(invalid)?.into(),
-        Type::OID | Type::XID | Type::CID => i64::from(wire::oid_from_sql(raw).map_err(invalid)?).into(),
+        Type::OID | Type::XID | Type::CID => {
+            i64::from(wire::oid_from_sql(raw).map_err(invalid)?).into()
+        }
         Type::XID8 => {
-            let v = u64::from_be_bytes(raw.try_into().map_err(|_| DecodeError::Invalid("bad xid8".into()))?);
-            i64::try_from(v).map_err(|_| DecodeError::Invalid(format!("xid8 {v} is too large")))?.into()
+            let v = u64::from_be_bytes(
+                raw.try_into()
+                    .map_err(|_| DecodeError::Invalid("bad xid8".into()))?,
+            );
+            i64::try_from(v)
+                .map_err(|_| DecodeError::Invalid(format!("xid8 {v} is too large")))?
+                .into()
         }
         Type::FLOAT4 => f64::from(f32::from_sql(ty, raw).map_err(invalid)?).into(),
         Type::FLOAT8 => f64::from_sql(ty, raw).map_err(invalid)?.into(),
-        Type::NUMERIC => Dynamic::from_decimal(numeric::to_decimal(raw).map_err(DecodeError::Invalid)?),
+        Type::NUMERIC => {
+            Dynamic::from_decimal(numeric::to_decimal(raw).map_err(DecodeError::Invalid)?)
+        }
         Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => text(raw)?,
         Type::CHAR => {
             let byte = raw.first().copied().unwrap_or_default();
             Dynamic::from(char::from(byte).to_string())
         }
-        Type::TIMESTAMPTZ => temporal::timestamp(raw, true).map_err(DecodeError::Invalid)?.into(),
-        Type::TIMESTAMP => temporal::timestamp(raw, false).map_err(DecodeError::Invalid)?.into(),
+        Type::TIMESTAMPTZ => temporal::timestamp(raw, true)
+            .map_err(DecodeError::Invalid)?
+            .into(),
+        Type::TIMESTAMP => temporal::timestamp(raw, false)
+            .map_err(DecodeError::Invalid)?
+            .into(),
         Type::DATE => temporal::date(raw).map_err(DecodeError::Invalid)?.into(),
         Type::TIME => temporal::time(raw).map_err(DecodeError::Invalid)?.into(),
         Type::TIMETZ => temporal::timetz(raw).map_err(DecodeError::Invalid)?.into(),
-        Type::INTERVAL => temporal::interval(raw).map_err(DecodeError::Invalid)?.into(),
+        Type::INTERVAL => temporal::interval(raw)
+            .map_err(DecodeError::Invalid)?
+            .into(),
         Type::UUID => uuid::Uuid::from_slice(raw)
             .map_err(|e| DecodeError::Invalid(e.to_string()))?
             .hyphenated()
@@ -150,7 +168,8 @@ fn text(raw: &[u8]) -> Result<Dynamic, DecodeError> {
 }
 
 fn json(ty: &Type, raw: &[u8]) -> Result<Dynamic, DecodeError> {
-    let value = serde_json::Value::from_sql(ty, raw).map_err(|e| DecodeError::Invalid(e.to_string()))?;
+    let value =
+        serde_json::Value::from_sql(ty, raw).map_err(|e| DecodeError::Invalid(e.to_string()))?;
     rhai::serde::to_dynamic(value).map_err(|e| DecodeError::Invalid(e.to_string()))
 }
 
@@ -169,8 +188,8 @@ fn inet(ty: &Type, raw: &[u8]) -> Result<Dynamic, DecodeError> {
 }
 
 fn array(member: &Type, raw: &[u8]) -> Result<Dynamic, DecodeError> {
-    use postgres_protocol::types::ArrayDimension;
     use fallible_iterator::FallibleIterator;
+    use postgres_protocol::types::ArrayDimension;
 
     let invalid = |e: Box<dyn std::error::Error + Sync + Send>| DecodeError::Invalid(e.to_string());
     let array = wire::array_from_sql(raw).map_err(invalid)?;
@@ -183,7 +202,10 @@ fn array(member: &Type, raw: &[u8]) -> Result<Dynamic, DecodeError> {
             None => Dynamic::UNIT,
         });
     }
-    let lengths: Vec<usize> = dims.iter().map(|d| usize::try_from(d.len).unwrap_or(0)).collect();
+    let lengths: Vec<usize> = dims
+        .iter()
+        .map(|d| usize::try_from(d.len).unwrap_or(0))
+        .collect();
     Ok(nest(&lengths, &mut values.into_iter()))
 }
 

@@ -47,11 +47,16 @@ pub(crate) struct Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} as user \"{}\", database \"{}\"", self.hosts, self.user, self.dbname)
+        write!(
+            f,
+            "{} as user \"{}\", database \"{}\"",
+            self.hosts, self.user, self.dbname
+        )
     }
 }
 
-/// A parsed connection string.
+/// A parsed connection string (tokio-postgres' `Debug` hides the password).
+#[derive(Debug)]
 pub(crate) struct ConnectSpec {
     pub config: tokio_postgres::Config,
     pub tls: TlsMode,
@@ -82,7 +87,11 @@ pub(crate) fn secrets(url: &str) -> Vec<String> {
             );
         }
     } else {
-        found.extend(key_values(url).filter(|(k, _)| *k == "password").map(|(_, v)| v.to_string()));
+        found.extend(
+            key_values(url)
+                .filter(|(k, _)| *k == "password")
+                .map(|(_, v)| v.to_string()),
+        );
     }
     let decoded: Vec<String> = found.iter().map(|s| percent_decode(s)).collect();
     found.extend(decoded);
@@ -159,7 +168,11 @@ pub(crate) fn parse(url: &str) -> Result<ConnectSpec, ActionError> {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     let target = target(&config);
-    Ok(ConnectSpec { config, tls, target })
+    Ok(ConnectSpec {
+        config,
+        tls,
+        target,
+    })
 }
 
 fn target(config: &tokio_postgres::Config) -> Target {
@@ -178,14 +191,19 @@ fn target(config: &tokio_postgres::Config) -> Target {
         .collect();
     let user = config.get_user().unwrap_or("(none)").to_string();
     Target {
-        hosts: if hosts.is_empty() { "localhost:5432".into() } else { hosts.join(",") },
+        hosts: if hosts.is_empty() {
+            "localhost:5432".into()
+        } else {
+            hosts.join(",")
+        },
         dbname: config.get_dbname().unwrap_or(&user).to_string(),
         user,
     }
 }
 
 fn strip_scheme(url: &str) -> Option<&str> {
-    url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://"))
+    url.strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
 }
 
 /// `key=value` tokens of a libpq keyword string (quoted values unquoted).
@@ -200,7 +218,9 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -216,6 +236,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -223,20 +244,34 @@ mod tests {
     fn finds_raw_and_decoded_passwords() {
         let s = secrets("postgres://app:p%40ss%2Fw@db.example:5432/app?sslmode=require");
         assert_eq!(s, ["p%40ss%2Fw", "p@ss/w"]);
-        assert_eq!(secrets("host=db user=app password='s3cret' dbname=x"), ["s3cret"]);
+        assert_eq!(
+            secrets("host=db user=app password='s3cret' dbname=x"),
+            ["s3cret"]
+        );
         assert!(secrets("postgres://app@db/app").is_empty());
     }
 
     #[test]
     fn verify_full_is_taken_out_for_tokio_postgres() {
-        let spec = parse("postgres://app:pw@db.example:6543/shop?sslmode=verify-full&sslrootcert=/etc/ca.pem")
-            .unwrap();
-        assert_eq!(spec.tls, TlsMode::VerifyFull(Roots::File("/etc/ca.pem".into())));
+        let spec = parse(
+            "postgres://app:pw@db.example:6543/shop?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+        )
+        .unwrap();
+        assert_eq!(
+            spec.tls,
+            TlsMode::VerifyFull(Roots::File("/etc/ca.pem".into()))
+        );
         assert_eq!(spec.config.get_ssl_mode(), SslMode::Require);
-        assert_eq!(spec.target.to_string(), "db.example:6543 as user \"app\", database \"shop\"");
+        assert_eq!(
+            spec.target.to_string(),
+            "db.example:6543 as user \"app\", database \"shop\""
+        );
         let spec = parse("host=db user=u sslmode=verify-ca").unwrap();
         assert_eq!(spec.tls, TlsMode::VerifyCa(Roots::Public));
-        assert_eq!(parse("postgres://u@h/d?sslmode=disable").unwrap().tls, TlsMode::Disable);
+        assert_eq!(
+            parse("postgres://u@h/d?sslmode=disable").unwrap().tls,
+            TlsMode::Disable
+        );
         assert_eq!(parse("postgres://u@h/d").unwrap().tls, TlsMode::Encrypt);
     }
 

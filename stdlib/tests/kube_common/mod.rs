@@ -58,10 +58,16 @@ impl RecordingSink {
 impl EventSink for RecordingSink {
     fn output(&self, _: OutputStream, _: &str) {}
     fn dry_run_effect(&self, action: &str, description: &str) {
-        self.events.lock().unwrap().push(Event::DryRun { action: action.into(), description: description.into() });
+        self.events.lock().unwrap().push(Event::DryRun {
+            action: action.into(),
+            description: description.into(),
+        });
     }
     fn effect(&self, action: &str, description: &str) {
-        self.events.lock().unwrap().push(Event::Effect { action: action.into(), description: description.into() });
+        self.events.lock().unwrap().push(Event::Effect {
+            action: action.into(),
+            description: description.into(),
+        });
     }
     fn add_secret(&self, _: &str) {}
 }
@@ -92,30 +98,51 @@ impl Harness {
         ));
         let mut engine = Engine::new();
         runbook_stdlib::kube::register(&mut engine, ctx.clone());
-        Harness { engine, sink, ctx, _runtime: runtime }
+        Harness {
+            engine,
+            sink,
+            ctx,
+            _runtime: runtime,
+        }
     }
 
     pub fn with_kubeconfig(path: &Path, dry_run: bool) -> Harness {
-        Harness::new(KubeOptions { context: None, kubeconfig: Some(path.to_path_buf()) }, dry_run)
+        Harness::new(
+            KubeOptions {
+                context: None,
+                kubeconfig: Some(path.to_path_buf()),
+            },
+            dry_run,
+        )
     }
 
     /// Evaluate a script that must succeed.
     pub fn eval<T: Clone + Send + Sync + 'static>(&self, script: &str) -> T {
         match self.engine.eval::<T>(script) {
             Ok(v) => v,
-            Err(e) => panic!("script failed: {script}\n{e}\naction error: {:?}", ActionError::from_rhai(&e)),
+            Err(e) => panic!(
+                "script failed: {script}\n{e}\naction error: {:?}",
+                ActionError::from_rhai(&e)
+            ),
         }
     }
 
     /// Evaluate a script with variables bound (e.g. a manifest as `yaml`).
-    pub fn eval_with<T: Clone + Send + Sync + 'static>(&self, script: &str, vars: &[(&str, Dynamic)]) -> T {
+    pub fn eval_with<T: Clone + Send + Sync + 'static>(
+        &self,
+        script: &str,
+        vars: &[(&str, Dynamic)],
+    ) -> T {
         let mut scope = rhai::Scope::new();
         for (name, value) in vars {
             scope.push_dynamic(name.to_string(), value.clone());
         }
         match self.engine.eval_with_scope::<T>(&mut scope, script) {
             Ok(v) => v,
-            Err(e) => panic!("script failed: {script}\n{e}\naction error: {:?}", ActionError::from_rhai(&e)),
+            Err(e) => panic!(
+                "script failed: {script}\n{e}\naction error: {:?}",
+                ActionError::from_rhai(&e)
+            ),
         }
     }
 
@@ -125,14 +152,19 @@ impl Harness {
             "kube::apply(ns, yaml)",
             &[("ns", namespace.into()), ("yaml", yaml.into())],
         );
-        applied.into_iter().map(|d| d.into_string().unwrap()).collect()
+        applied
+            .into_iter()
+            .map(|d| d.into_string().unwrap())
+            .collect()
     }
 
     /// Evaluate a script that must fail with an action error.
     pub fn eval_err(&self, script: &str) -> ActionError {
         match self.engine.eval::<Dynamic>(script) {
             Ok(v) => panic!("script succeeded with {v:?} but should fail: {script}"),
-            Err(e) => ActionError::from_rhai(&e).unwrap_or_else(|| panic!("not an action error: {e}")),
+            Err(e) => {
+                ActionError::from_rhai(&e).unwrap_or_else(|| panic!("not an action error: {e}"))
+            }
         }
     }
 
@@ -143,7 +175,10 @@ impl Harness {
             if self.eval::<bool>(script) {
                 return;
             }
-            assert!(Instant::now() < deadline, "still false after {timeout:?}: {script}");
+            assert!(
+                Instant::now() < deadline,
+                "still false after {timeout:?}: {script}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

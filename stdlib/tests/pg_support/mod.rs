@@ -1,7 +1,9 @@
 //! Shared by the `pg_*` test binaries: a real server (pg-harness), a Rhai
 //! engine with the `pg` module, and an event sink that records everything.
 
+// Each test binary uses a different part of this module.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,11 +34,18 @@ impl RecordingSink {
     }
 
     fn of_kind(&self, kind: &str) -> Vec<String> {
-        self.events().into_iter().filter(|e| e.0 == kind).map(|e| format!("{}: {}", e.1, e.2)).collect()
+        self.events()
+            .into_iter()
+            .filter(|e| e.0 == kind)
+            .map(|e| format!("{}: {}", e.1, e.2))
+            .collect()
     }
 
     fn push(&self, kind: &str, action: &str, text: &str) {
-        self.events.lock().unwrap().push((kind.into(), action.into(), text.into()));
+        self.events
+            .lock()
+            .unwrap()
+            .push((kind.into(), action.into(), text.into()));
     }
 }
 
@@ -104,7 +113,9 @@ impl Pg {
         };
         let url = pg.db.url();
         pg.scope.push_constant("url", url);
-        pg.eval("let db = pg::connect(url);").map(drop).unwrap_or_else(|e| panic!("{e:?}"));
+        pg.eval("let db = pg::connect(url);")
+            .map(drop)
+            .unwrap_or_else(|e| panic!("{e:?}"));
         pg
     }
 
@@ -112,12 +123,15 @@ impl Pg {
     pub fn eval(&mut self, script: &str) -> Result<Dynamic, ActionError> {
         self.engine
             .eval_with_scope::<Dynamic>(&mut self.scope, script)
-            .map_err(|err| ActionError::from_rhai(&err).unwrap_or_else(|| panic!("not an action error: {err}")))
+            .map_err(|err| {
+                ActionError::from_rhai(&err).unwrap_or_else(|| panic!("not an action error: {err}"))
+            })
     }
 
     /// Evaluates `script`, which must succeed.
     pub fn ok(&mut self, script: &str) -> Dynamic {
-        self.eval(script).unwrap_or_else(|e| panic!("{script}\n failed: {e:?}"))
+        self.eval(script)
+            .unwrap_or_else(|e| panic!("{script}\n failed: {e:?}"))
     }
 
     /// Evaluates `script` for its effect, which must succeed.
@@ -140,12 +154,15 @@ impl Pg {
 
     /// The first column of `query`'s rows, as text, from a separate connection.
     pub fn column(&self, query: &str) -> Vec<Option<String>> {
-        self.db.query_column(query).unwrap_or_else(|e| panic!("{e}"))
+        self.db
+            .query_column(query)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Actions from now on stop at `deadline` or when `cancel` fires.
     pub fn enter_step(&self, cancel: CancellationToken, timeout: Option<Duration>) {
-        self.ctx.enter_step(cancel, timeout.map(|t| Instant::now() + t));
+        self.ctx
+            .enter_step(cancel, timeout.map(|t| Instant::now() + t));
     }
 }
 
@@ -153,13 +170,19 @@ impl Pg {
 pub fn eventually(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 /// The text from `locate`'s offset onwards.
 pub fn located(err: &ActionError) -> String {
-    let (needle, offset) = err.locate.clone().unwrap_or_else(|| panic!("no locate in {err:?}"));
+    let (needle, offset) = err
+        .locate
+        .clone()
+        .unwrap_or_else(|| panic!("no locate in {err:?}"));
     needle.chars().skip(offset).collect()
 }

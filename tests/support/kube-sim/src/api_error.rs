@@ -96,7 +96,8 @@ impl ApiError {
             .iter()
             .map(|(f, m)| json!({"reason": "FieldValueInvalid", "message": m, "field": f}))
             .collect();
-        err.details = Some(json!({"name": name, "group": rt.group, "kind": rt.kind, "causes": causes}));
+        err.details =
+            Some(json!({"name": name, "group": rt.group, "kind": rt.kind, "causes": causes}));
         err
     }
 

@@ -113,9 +113,15 @@ impl Catalog {
                 .with_status(),
             ResourceType::new("", "v1", "Event", "events", true).short(&["ev"]),
             ResourceType::new("", "v1", "ServiceAccount", "serviceaccounts", true).short(&["sa"]),
-            ResourceType::new("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true)
-                .short(&["pvc"])
-                .with_status(),
+            ResourceType::new(
+                "",
+                "v1",
+                "PersistentVolumeClaim",
+                "persistentvolumeclaims",
+                true,
+            )
+            .short(&["pvc"])
+            .with_status(),
             ResourceType::new("apps", "v1", "Deployment", "deployments", true)
                 .short(&["deploy"])
                 .with_status()
@@ -144,9 +150,15 @@ impl Catalog {
             ResourceType::new("batch", "v1", "CronJob", "cronjobs", true)
                 .short(&["cj"])
                 .with_status(),
-            ResourceType::new("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true)
-                .short(&["pdb"])
-                .with_status(),
+            ResourceType::new(
+                "policy",
+                "v1",
+                "PodDisruptionBudget",
+                "poddisruptionbudgets",
+                true,
+            )
+            .short(&["pdb"])
+            .with_status(),
         ];
         Catalog { types }
     }

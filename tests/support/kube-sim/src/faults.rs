@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::api_error::ApiError;
 use crate::state::{lock, State};
 
 /// Answer matching requests with an error status `times` times.
@@ -24,7 +25,10 @@ impl FaultRule {
     fn matches(&self, method: &str, path: &str) -> bool {
         self.times > 0
             && self.method.is_none_or(|m| m.eq_ignore_ascii_case(method))
-            && self.path_contains.as_deref().is_none_or(|p| path.contains(p))
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|p| path.contains(p))
     }
 }
 
@@ -123,4 +127,99 @@ impl Faults {
     pub fn clear(&self) {
         self.with(|f| *f = FaultState::default());
     }
+}
+
+/// What a request addresses, as the real server's messages name it.
+struct Target {
+    verb: &'static str,
+    group: String,
+    resource: String,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+fn target(method: &str, path: &str) -> Option<Target> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (group, rest) = match segments.as_slice() {
+        ["api", "v1", rest @ ..] => (String::new(), rest),
+        ["apis", group, _version, rest @ ..] => (group.to_string(), rest),
+        _ => return None,
+    };
+    let (namespace, rest) = match rest {
+        ["namespaces", ns, rest @ ..] if !rest.is_empty() => (Some(ns.to_string()), rest),
+        _ => (None, rest),
+    };
+    let (resource, name) = match rest {
+        [plural] => (plural.to_string(), None),
+        [plural, name] => (plural.to_string(), Some(name.to_string())),
+        [plural, name, sub] => (format!("{plural}/{sub}"), Some(name.to_string())),
+        _ => return None,
+    };
+    let verb = match (method, name.is_some()) {
+        ("GET", true) => "get",
+        ("GET", false) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => "get",
+    };
+    Some(Target {
+        verb,
+        group,
+        resource,
+        namespace,
+        name,
+    })
+}
+
+/// The error an injected fault answers, worded as the real server words
+/// that status (so clients' error reporting can be tested on it).
+pub(crate) fn injected_error(code: u16, method: &str, path: &str) -> ApiError {
+    let target = target(method, path);
+    let qualified = |t: &Target| {
+        let plural = t.resource.split('/').next().unwrap_or_default();
+        if t.group.is_empty() {
+            plural.to_string()
+        } else {
+            format!("{plural}.{}", t.group)
+        }
+    };
+    let message = match (code, &target) {
+        (401, _) => "Unauthorized".to_string(),
+        (403, Some(t)) => {
+            let subject = match &t.name {
+                Some(name) => format!("{} \"{name}\" is forbidden", qualified(t)),
+                None => format!("{} is forbidden", qualified(t)),
+            };
+            let scope = match &t.namespace {
+                Some(ns) => format!(" in the namespace \"{ns}\""),
+                None => " at the cluster scope".to_string(),
+            };
+            format!(
+                "{subject}: User \"system:serviceaccount:default:runbook\" cannot {} resource \"{}\" in API group \"{}\"{scope}",
+                t.verb, t.resource, t.group
+            )
+        }
+        (409, Some(t)) => format!(
+            "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+            qualified(t),
+            t.name.as_deref().unwrap_or_default()
+        ),
+        (429, _) => "Too many requests, please try again later.".to_string(),
+        (500, _) => format!("Internal error occurred: injected fault on {method} {path}"),
+        (503, _) => "the server is currently unable to handle the request".to_string(),
+        (504, _) => "the server was unable to return a response in the time allotted, but may still be processing the request".to_string(),
+        _ => format!("injected fault: {method} {path} answered {code}"),
+    };
+    let mut error = ApiError::for_status_code(code, message);
+    if let Some(t) = target {
+        error.details = Some(serde_json::json!({
+            "name": t.name.unwrap_or_default(),
+            "group": t.group,
+            "kind": t.resource.split('/').next().unwrap_or_default(),
+        }));
+    }
+    error
 }

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::api_error::ApiError;
+use crate::faults::injected_error;
 use crate::patch::PatchType;
 use crate::request_log::RequestRecord;
 use crate::router;
@@ -120,9 +121,12 @@ fn full(bytes: impl Into<Bytes>) -> Body {
 
 fn build(status: u16, content_type: &str, body: Body) -> Response<Body> {
     let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(value) = content_type.parse() {
-        response.headers_mut().insert(hyper::header::CONTENT_TYPE, value);
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, value);
     }
     response
 }
@@ -173,10 +177,7 @@ async fn handle(
     }
     let injected = lock(&state.faults).take_failure(&request.method, &request.path);
     let reply = match injected {
-        Some(code) => Reply::from(ApiError::for_status_code(
-            code,
-            format!("injected fault: {} {} answered {code}", request.method, request.path),
-        )),
+        Some(code) => Reply::from(injected_error(code, &request.method, &request.path)),
         None => router::route(&state, &request),
     };
     let status = match &reply {

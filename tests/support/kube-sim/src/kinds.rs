@@ -127,16 +127,25 @@ fn validate_workload(object: &Value, causes: &mut Vec<(String, String)>) {
 }
 
 fn validate_containers(pod_spec: &Value, path: &str, causes: &mut Vec<(String, String)>) {
-    let containers = pod_spec["containers"].as_array().cloned().unwrap_or_default();
+    let containers = pod_spec["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if containers.is_empty() {
         causes.push((format!("{path}.containers"), "Required value".to_string()));
     }
     for (i, c) in containers.iter().enumerate() {
         if c["name"].as_str().is_none_or(str::is_empty) {
-            causes.push((format!("{path}.containers[{i}].name"), "Required value".to_string()));
+            causes.push((
+                format!("{path}.containers[{i}].name"),
+                "Required value".to_string(),
+            ));
         }
         if c["image"].as_str().is_none_or(str::is_empty) {
-            causes.push((format!("{path}.containers[{i}].image"), "Required value".to_string()));
+            causes.push((
+                format!("{path}.containers[{i}].image"),
+                "Required value".to_string(),
+            ));
         }
     }
 }
@@ -146,7 +155,10 @@ fn validate_hpa(object: &Value, causes: &mut Vec<(String, String)>) {
     let target = &spec["scaleTargetRef"];
     for field in ["kind", "name"] {
         if target[field].as_str().is_none_or(str::is_empty) {
-            causes.push((format!("spec.scaleTargetRef.{field}"), "Required value".to_string()));
+            causes.push((
+                format!("spec.scaleTargetRef.{field}"),
+                "Required value".to_string(),
+            ));
         }
     }
     let max = spec["maxReplicas"].as_i64();

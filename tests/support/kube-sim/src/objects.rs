@@ -33,9 +33,7 @@ pub struct WriteOptions {
 
 /// The current time as the API server formats timestamps.
 pub fn now_timestamp() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The store seen through the API's rules.
@@ -111,7 +109,9 @@ impl ObjectApi<'_> {
         mut body: Value,
     ) -> Result<Value, ApiError> {
         if !body.is_object() {
-            return Err(ApiError::bad_request("the request body must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "the request body must be a JSON object",
+            ));
         }
         let api_version = rt.api_version();
         match body["apiVersion"].as_str() {
@@ -335,7 +335,10 @@ impl ObjectApi<'_> {
             .get(&key)
             .cloned()
             .ok_or_else(|| ApiError::not_found(rt, name))?;
-        let uid = current["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+        let uid = current["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if opts.dry_run {
             return Ok(success_status(rt, name, &uid));
         }
@@ -373,7 +376,8 @@ impl ObjectApi<'_> {
             Some(current) => current,
             None => {
                 // Create drops status (clients may not set it); keep it here.
-                let created = self.create(rt, &namespace, object.clone(), WriteOptions::default())?;
+                let created =
+                    self.create(rt, &namespace, object.clone(), WriteOptions::default())?;
                 match object.get("status") {
                     Some(status) if created.get("status") != Some(status) => created,
                     _ => return Ok(created),
@@ -382,7 +386,14 @@ impl ObjectApi<'_> {
         };
         let mut next = object;
         next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
-        self.commit(rt, key, &current, next, Part::Whole, WriteOptions::default())
+        self.commit(
+            rt,
+            key,
+            &current,
+            next,
+            Part::Whole,
+            WriteOptions::default(),
+        )
     }
 }
 

@@ -68,16 +68,20 @@ fn bad_request(message: String) -> ApiError {
 /// answers (container not named when several, not started yet).
 pub fn render(pod: &Value, query: &LogQuery, now: DateTime<Utc>) -> Result<String, ApiError> {
     let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
-    let containers = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
-    let names: Vec<&str> = containers.iter().filter_map(|c| c["name"].as_str()).collect();
+    let containers = pod["spec"]["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let names: Vec<&str> = containers
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
     let container = match &query.container {
         Some(name) => containers
             .iter()
             .find(|c| c["name"].as_str() == Some(name))
             .ok_or_else(|| {
-                bad_request(format!(
-                    "container {name} is not valid for pod {pod_name}"
-                ))
+                bad_request(format!("container {name} is not valid for pod {pod_name}"))
             })?,
         None if containers.len() == 1 => &containers[0],
         None => {
@@ -115,15 +119,17 @@ pub fn render(pod: &Value, query: &LogQuery, now: DateTime<Utc>) -> Result<Strin
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|e| Some((e["name"].as_str()?.to_string(), e["value"].as_str()?.to_string())))
+        .filter_map(|e| {
+            Some((
+                e["name"].as_str()?.to_string(),
+                e["value"].as_str()?.to_string(),
+            ))
+        })
         .collect();
     let text = pod["metadata"]["annotations"][LOG_ANNOTATION]
         .as_str()
         .unwrap_or_default();
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|line| expand_env(line, &env))
-        .collect();
+    let mut lines: Vec<String> = text.lines().map(|line| expand_env(line, &env)).collect();
     if let Some(tail) = query.tail_lines {
         let skip = lines.len().saturating_sub(tail);
         lines.drain(..skip);
@@ -139,4 +145,18 @@ pub fn render(pod: &Value, query: &LogQuery, now: DateTime<Utc>) -> Result<Strin
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand_env;
+
+    #[test]
+    fn expands_known_variables_and_keeps_the_rest() {
+        let env = vec![("A".to_string(), "1".to_string())];
+        assert_eq!(
+            expand_env("a=$(A) b=$(B) $$(A) $(", &env),
+            "a=1 b=$(B) $(A) $("
+        );
+    }
 }

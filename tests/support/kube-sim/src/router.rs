@@ -59,15 +59,16 @@ fn parse_resource(
 
 /// Answers one request.
 pub(crate) fn route(state: &State, request: &Request) -> Reply {
-    let segments: Vec<&str> = request
-        .path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
     let result = match segments.as_slice() {
         ["version"] => Ok(api::discovery::version()),
         ["healthz"] | ["livez"] | ["readyz"] => Ok(Reply::Text(200, "ok".to_string())),
         ["api"] => Ok(api::discovery::core_versions()),
+        ["openapi", "v3"] => Ok(api::openapi::index(state)),
+        ["openapi", "v3", "api", version] => api::openapi::group_version(state, "", version),
+        ["openapi", "v3", "apis", group, version] => {
+            api::openapi::group_version(state, group, version)
+        }
         ["apis"] => Ok(api::discovery::group_list(state)),
         ["api", "v1"] => api::discovery::resource_list(state, "", "v1"),
         ["apis", group] => api::discovery::group(state, group),

@@ -53,7 +53,11 @@ fn parse_set(key: &str, rest: &str, raw: &str) -> Result<(String, Vec<String>), 
     let inner = rest
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| ApiError::bad_request(format!("unable to parse requirement: {raw:?}: expected a parenthesised set of values")))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unable to parse requirement: {raw:?}: expected a parenthesised set of values"
+            ))
+        })?;
     let values = inner
         .split(',')
         .map(|v| v.trim().to_string())
@@ -209,5 +213,42 @@ impl FieldSelector {
                 .unwrap_or_default();
             (field == *value) == *equal
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{FieldSelector, LabelSelector};
+
+    #[test]
+    fn parses_and_prints_every_operator() {
+        let text = "app=web,env!=dev,tier in (a,b),zone notin (z),canary,!legacy";
+        let selector = LabelSelector::parse(text).unwrap_or_default();
+        assert_eq!(selector.to_query(), text);
+        assert!(selector.matches(&json!({"app": "web", "env": "prod", "tier": "a", "canary": "1"})));
+        assert!(
+            !selector.matches(&json!({"app": "web", "tier": "a", "canary": "1", "legacy": "y"}))
+        );
+        assert!(!selector.matches(&json!({"app": "web", "tier": "c", "canary": "1"})));
+    }
+
+    #[test]
+    fn match_expressions_from_objects() {
+        let selector = LabelSelector::from_object(&json!({
+            "matchLabels": {"app": "db"},
+            "matchExpressions": [{"key": "role", "operator": "In", "values": ["primary"]}],
+        }));
+        assert!(selector.matches(&json!({"app": "db", "role": "primary"})));
+        assert!(!selector.matches(&json!({"app": "db", "role": "replica"})));
+        assert_eq!(selector.to_query(), "app=db,role in (primary)");
+    }
+
+    #[test]
+    fn field_selectors_compare_numbers_as_text() {
+        let selector = FieldSelector::parse("spec.replicas=3,metadata.name!=x").unwrap_or_default();
+        assert!(selector.matches(&json!({"spec": {"replicas": 3}, "metadata": {"name": "y"}})));
+        assert!(FieldSelector::parse("nonsense").is_err());
     }
 }

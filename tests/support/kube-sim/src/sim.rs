@@ -222,7 +222,10 @@ impl KubeSim {
     /// Creates one object (409 AlreadyExists if present); returns it as stored.
     pub fn create(&self, object: Value) -> Result<Value, SimError> {
         let (rt, namespace, name) = locate(&self.state, &object)?;
-        if self.get(&rt.api_version(), &rt.kind, &namespace, &name).is_some() {
+        if self
+            .get(&rt.api_version(), &rt.kind, &namespace, &name)
+            .is_some()
+        {
             return Err(ApiError::already_exists(&rt, &name).into());
         }
         apply_object(&self.state, object)
@@ -241,12 +244,23 @@ impl KubeSim {
         };
         let namespace = (!namespace.is_empty()).then_some(namespace);
         self.state.quietly(|api| {
-            api.list(rt, namespace, &LabelSelector::default(), &FieldSelector::default())
+            api.list(
+                rt,
+                namespace,
+                &LabelSelector::default(),
+                &FieldSelector::default(),
+            )
         })
     }
 
     /// Deletes an object.
-    pub fn delete(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Result<(), SimError> {
+    pub fn delete(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), SimError> {
         let rt = resolve(&self.state, api_version, kind)?;
         self.state
             .write(|api| api.delete(rt, namespace, name, WriteOptions::default()))?;

@@ -25,18 +25,33 @@ pub fn database(prefix: &str) -> Result<TestDatabase, HarnessError> {
     let server = server()?;
     let clean: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
-    let name = format!("{clean}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "{clean}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
     let admin = server.config(server.admin_db());
-    match sql::execute(&admin, &format!("CREATE DATABASE {}", sql::quote_ident(&name))) {
+    match sql::execute(
+        &admin,
+        &format!("CREATE DATABASE {}", sql::quote_ident(&name)),
+    ) {
         Ok(()) => Ok(TestDatabase {
             server,
             name,
             owned: true,
         }),
-        Err(err) if !server.is_throwaway() && err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+        Err(err)
+            if !server.is_throwaway() && err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) =>
+        {
             Ok(TestDatabase {
                 server,
                 name: server.admin_db().to_string(),
@@ -74,7 +89,8 @@ impl TestDatabase {
     /// Runs SQL statements (setup or inspection) on a new connection to this
     /// database, outside of whatever the test is exercising.
     pub fn batch_execute(&self, statements: &str) -> Result<(), HarnessError> {
-        sql::execute(&self.server.config(&self.name), statements).map_err(|err| self.sql_error(&err))
+        sql::execute(&self.server.config(&self.name), statements)
+            .map_err(|err| self.sql_error(&err))
     }
 
     /// The first column of each row `sql` returns, as text (`NULL` as
@@ -99,7 +115,12 @@ impl TestDatabase {
 
     fn sql_error(&self, err: &tokio_postgres::Error) -> HarnessError {
         HarnessError::Sql {
-            server: format!("{}:{}/{}", self.server.host(), self.server.port(), self.name),
+            server: format!(
+                "{}:{}/{}",
+                self.server.host(),
+                self.server.port(),
+                self.name
+            ),
             message: sql::describe(err),
         }
     }
@@ -109,9 +130,15 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if self.owned && !self.server.is_throwaway() {
             let admin = self.server.config(self.server.admin_db());
-            let drop_db = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", sql::quote_ident(&self.name));
+            let drop_db = format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                sql::quote_ident(&self.name)
+            );
             if let Err(err) = sql::execute(&admin, &drop_db) {
-                eprintln!("pg-harness: could not drop test database {}: {err}", self.name);
+                eprintln!(
+                    "pg-harness: could not drop test database {}: {err}",
+                    self.name
+                );
             }
         }
     }

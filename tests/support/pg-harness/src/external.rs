@@ -16,9 +16,11 @@ pub(crate) struct ExternalServer {
 
 /// Parses the URL (or `key=value` string) and checks it names one TCP host.
 pub(crate) fn server_from_url(url: &str) -> Result<ExternalServer, HarnessError> {
-    let config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e: tokio_postgres::Error| HarnessError::BadUrl { message: e.to_string() })?;
+    let config: tokio_postgres::Config =
+        url.parse()
+            .map_err(|e: tokio_postgres::Error| HarnessError::BadUrl {
+                message: e.to_string(),
+            })?;
     let host = match config.get_hosts() {
         [Host::Tcp(host)] => host.clone(),
         [Host::Unix(path)] => path.display().to_string(),
@@ -29,9 +31,12 @@ pub(crate) fn server_from_url(url: &str) -> Result<ExternalServer, HarnessError>
             })
         }
     };
-    let user = config.get_user().map(str::to_string).ok_or_else(|| HarnessError::BadUrl {
-        message: "name the user (postgres://USER:password@host/db)".into(),
-    })?;
+    let user = config
+        .get_user()
+        .map(str::to_string)
+        .ok_or_else(|| HarnessError::BadUrl {
+            message: "name the user (postgres://USER:password@host/db)".into(),
+        })?;
     let password = config
         .get_password()
         .map(|p| String::from_utf8_lossy(p).into_owned());

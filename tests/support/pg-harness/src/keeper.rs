@@ -53,7 +53,8 @@ fn set_parent_death_signal(command: &mut Command) {
     // credential change clears the parent-death signal.
     unsafe {
         command.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGQUIT).map_err(io::Error::from)
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGQUIT)
+                .map_err(io::Error::from)
         });
     }
 }

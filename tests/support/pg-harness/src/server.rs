@@ -177,7 +177,12 @@ impl Server {
         initdb
             .arg("-D")
             .arg(&data)
-            .args(["-U", USER, "--auth-local=trust", "--auth-host=scram-sha-256"])
+            .args([
+                "-U",
+                USER,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()))
             .args(["-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
             .current_dir(&dir);
@@ -227,12 +232,17 @@ impl Server {
                 .process_group(0);
             if let Ok(files) = &tls {
                 postgres.args(["-c", "ssl=on"]);
-                postgres.arg("-c").arg(format!("ssl_cert_file={}", files.server_cert.display()));
-                postgres.arg("-c").arg(format!("ssl_key_file={}", files.server_key.display()));
+                postgres
+                    .arg("-c")
+                    .arg(format!("ssl_cert_file={}", files.server_cert.display()));
+                postgres
+                    .arg("-c")
+                    .arg(format!("ssl_key_file={}", files.server_key.display()));
             }
             owner.apply(&mut postgres);
-            let child = keeper::spawn(postgres)
-                .map_err(|e| HarnessError::io(format!("starting {}", bins.postgres.display()), &e))?;
+            let child = keeper::spawn(postgres).map_err(|e| {
+                HarnessError::io(format!("starting {}", bins.postgres.display()), &e)
+            })?;
             let server = Server {
                 host: "127.0.0.1".into(),
                 port,
@@ -270,7 +280,11 @@ fn wait_ready(server: &Server, mut child: Child, log: &Path) -> Result<Child, Re
     let config = server.config("postgres");
     let start = Instant::now();
     let failed = |reason: String| HarnessError::Start {
-        dir: server.dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default(),
+        dir: server
+            .dir
+            .as_deref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
         reason,
         log: fs::read_to_string(log).unwrap_or_default(),
     };
@@ -282,8 +296,13 @@ fn wait_ready(server: &Server, mut child: Child, log: &Path) -> Result<Child, Re
         };
         if let Ok(Some(status)) = child.try_wait() {
             let err = failed(format!("postgres exited ({status})"));
-            let taken = matches!(&err, HarnessError::Start { log, .. } if log.contains("could not bind"));
-            return Err(if taken { Readiness::PortTaken(err) } else { Readiness::Failed(err) });
+            let taken =
+                matches!(&err, HarnessError::Start { log, .. } if log.contains("could not bind"));
+            return Err(if taken {
+                Readiness::PortTaken(err)
+            } else {
+                Readiness::Failed(err)
+            });
         }
         if start.elapsed() > READY_DEADLINE {
             let _ = child.kill();
@@ -309,7 +328,10 @@ impl RunAs {
             .ok()
             .flatten()
             .map(|u| (u.uid, u.gid))
-            .unwrap_or((nix::unistd::Uid::from_raw(65534), nix::unistd::Gid::from_raw(65534)));
+            .unwrap_or((
+                nix::unistd::Uid::from_raw(65534),
+                nix::unistd::Gid::from_raw(65534),
+            ));
         RunAs(Some(ids))
     }
 
@@ -329,7 +351,8 @@ impl RunAs {
 }
 
 fn write(path: &Path, contents: &str) -> Result<(), HarnessError> {
-    fs::write(path, contents).map_err(|e| HarnessError::io(format!("writing {}", path.display()), &e))?;
+    fs::write(path, contents)
+        .map_err(|e| HarnessError::io(format!("writing {}", path.display()), &e))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600))
         .map_err(|e| HarnessError::io(format!("chmod {}", path.display()), &e))
 }
@@ -349,7 +372,10 @@ fn sweep_stale_dirs() {
         return;
     };
     for entry in entries.flatten() {
-        let is_ours = entry.file_name().to_str().is_some_and(|n| n.starts_with(DIR_PREFIX));
+        let is_ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(DIR_PREFIX));
         let path = entry.path();
         // A directory without an owner file may be another process mid-start.
         let Some(owner) = read_pid(&path.join(OWNER_FILE)) else {
@@ -372,7 +398,13 @@ fn sweep_stale_dirs() {
 }
 
 fn read_pid(path: &Path) -> Option<i32> {
-    fs::read_to_string(path).ok()?.lines().next()?.trim().parse().ok()
+    fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn is_alive(pid: i32) -> bool {
@@ -395,7 +427,9 @@ fn unique_token() -> String {
 pub(crate) fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -28,7 +28,9 @@ where
 
 /// Connects without TLS and drives the connection in the background of the
 /// current runtime.
-pub(crate) async fn connect(config: &tokio_postgres::Config) -> Result<Client, tokio_postgres::Error> {
+pub(crate) async fn connect(
+    config: &tokio_postgres::Config,
+) -> Result<Client, tokio_postgres::Error> {
     let (client, connection) = config.connect(NoTls).await?;
     tokio::spawn(async move {
         // The connection ends with an error when the server goes away; the
@@ -39,7 +41,10 @@ pub(crate) async fn connect(config: &tokio_postgres::Config) -> Result<Client, t
 }
 
 /// Runs one statement on a new connection.
-pub(crate) fn execute(config: &tokio_postgres::Config, statement: &str) -> Result<(), tokio_postgres::Error> {
+pub(crate) fn execute(
+    config: &tokio_postgres::Config,
+    statement: &str,
+) -> Result<(), tokio_postgres::Error> {
     block_on(async {
         let client = connect(config).await?;
         client.batch_execute(statement).await

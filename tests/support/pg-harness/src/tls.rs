@@ -34,7 +34,13 @@ pub(crate) fn generate(dir: &Path) -> Result<TlsFiles, HarnessError> {
          keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
     )
     .map_err(|e| HarnessError::io(format!("writing {}", ext.display()), &e))?;
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
     openssl(
         Command::new("openssl")
             .args(["req", "-x509"])

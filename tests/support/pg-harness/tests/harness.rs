@@ -1,9 +1,15 @@
 //! The harness provides isolated databases on a password-protected server.
 
+// Tests fail loudly on anything unexpected.
+#![allow(clippy::unwrap_used)]
+
 use tokio_postgres::NoTls;
 
 fn query_text(url: &str, sql: &str) -> Result<String, tokio_postgres::Error> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
         tokio::spawn(conn);
@@ -23,14 +29,20 @@ fn each_test_gets_its_own_empty_database() {
     assert_eq!(names.len(), 4, "databases must be distinct: {names:?}");
 
     let db = &dbs[0];
-    db.batch_execute("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)").unwrap();
-    assert_eq!(db.query_column("SELECT count(*)::text FROM t").unwrap(), [Some("2".to_string())]);
+    db.batch_execute("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)")
+        .unwrap();
+    assert_eq!(
+        db.query_column("SELECT count(*)::text FROM t").unwrap(),
+        [Some("2".to_string())]
+    );
     assert_eq!(
         query_text(&db.url(), "SELECT current_database()::text").unwrap(),
         db.name(),
     );
     let other = &dbs[1];
-    let err = other.query_column("SELECT count(*)::text FROM t").unwrap_err();
+    let err = other
+        .query_column("SELECT count(*)::text FROM t")
+        .unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
 
@@ -42,10 +54,22 @@ fn throwaway_server_requires_the_password() {
         return;
     }
     let password = server.password().unwrap();
-    assert!(password.contains('@') && password.contains('/'), "password exercises URL encoding");
-    let wrong = format!("postgres://{}:wrong@{}:{}/{}", server.user(), server.host(), server.port(), db.name());
+    assert!(
+        password.contains('@') && password.contains('/'),
+        "password exercises URL encoding"
+    );
+    let wrong = format!(
+        "postgres://{}:wrong@{}:{}/{}",
+        server.user(),
+        server.host(),
+        server.port(),
+        db.name()
+    );
     let err = query_text(&wrong, "SELECT 'x'").unwrap_err();
-    let text = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
+    let text = err
+        .as_db_error()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
     assert!(text.contains("password authentication failed"), "{err:?}");
 }
 

@@ -17,7 +17,11 @@ fn number<T: std::str::FromStr>(request: &Request, name: &str) -> Result<Option<
         .transpose()
 }
 
-pub(crate) fn handle(state: &State, request: &Request, path: &ResourcePath) -> Result<Reply, ApiError> {
+pub(crate) fn handle(
+    state: &State,
+    request: &Request,
+    path: &ResourcePath,
+) -> Result<Reply, ApiError> {
     if request.method != "GET" {
         return Err(ApiError::method_not_allowed(format!(
             "the server does not allow this method on the requested resource ({} {})",

@@ -3,6 +3,7 @@
 
 pub(crate) mod discovery;
 pub(crate) mod logs;
+pub(crate) mod openapi;
 pub(crate) mod resources;
 pub(crate) mod scale;
 pub(crate) mod table;

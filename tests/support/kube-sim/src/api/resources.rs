@@ -41,10 +41,7 @@ pub(crate) fn handle(state: &State, request: &Request, path: ResourcePath) -> Re
         Some("status") => handle_status(state, request, &path),
         Some("scale") if path.rt.scale => scale::handle(state, request, &path),
         Some("log") if path.rt.is_pod() => logs::handle(state, request, &path),
-        Some(other) => Err(ApiError::no_route(&format!(
-            "{}/{other}",
-            path.rt.plural
-        ))),
+        Some(other) => Err(ApiError::no_route(&format!("{}/{other}", path.rt.plural))),
     };
     result.unwrap_or_else(Reply::from)
 }
@@ -70,14 +67,22 @@ fn handle_main(state: &State, request: &Request, path: &ResourcePath) -> Result<
         if let Some(name) = name {
             fields = FieldSelector::name(name);
         }
-        let namespace = if rt.namespaced { path.namespace.clone() } else { None };
+        let namespace = if rt.namespaced {
+            path.namespace.clone()
+        } else {
+            None
+        };
         return watch::start(state, request, rt.clone(), namespace, labels, fields);
     }
     let opts = write_options(request);
     match (method, name) {
         ("GET", None) => {
             let (labels, fields) = selectors(request)?;
-            let namespace = if rt.namespaced { path.namespace.as_deref() } else { None };
+            let namespace = if rt.namespaced {
+                path.namespace.as_deref()
+            } else {
+                None
+            };
             let (items, resource_version) = state.quietly(|api| {
                 (
                     api.list(rt, namespace, &labels, &fields),
@@ -85,7 +90,10 @@ fn handle_main(state: &State, request: &Request, path: &ResourcePath) -> Result<
                 )
             });
             if table::wanted(request) {
-                return Ok(Reply::Json(200, table::render(rt, &items, resource_version, request)));
+                return Ok(Reply::Json(
+                    200,
+                    table::render(rt, &items, resource_version, request),
+                ));
             }
             Ok(Reply::Json(
                 200,
@@ -112,7 +120,9 @@ fn handle_main(state: &State, request: &Request, path: &ResourcePath) -> Result<
         ("POST", None) => {
             let namespace = namespace_of(path)?;
             let body = parse_body(request)?;
-            state.write(|api| api.create(rt, namespace, body, opts)).map(ok(201))
+            state
+                .write(|api| api.create(rt, namespace, body, opts))
+                .map(ok(201))
         }
         ("PUT", Some(name)) => {
             let namespace = namespace_of(path)?;
@@ -127,11 +137,17 @@ fn handle_main(state: &State, request: &Request, path: &ResourcePath) -> Result<
         }
         ("DELETE", Some(name)) => {
             let namespace = namespace_of(path)?;
-            state.write(|api| api.delete(rt, namespace, name, opts)).map(ok(200))
+            state
+                .write(|api| api.delete(rt, namespace, name, opts))
+                .map(ok(200))
         }
         ("DELETE", None) => {
             let (labels, fields) = selectors(request)?;
-            let namespace = if rt.namespaced { path.namespace.as_deref() } else { None };
+            let namespace = if rt.namespaced {
+                path.namespace.as_deref()
+            } else {
+                None
+            };
             state
                 .write(|api| delete_collection(api, rt, namespace, &labels, &fields, opts))
                 .map(ok(200))

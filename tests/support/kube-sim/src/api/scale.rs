@@ -66,12 +66,24 @@ fn write_scale(
         patch["metadata"] = json!({"resourceVersion": rv});
     }
     let object = state.write(|api| {
-        api.patch(rt, namespace, name, PatchType::Merge, &patch, Part::Main, opts)
+        api.patch(
+            rt,
+            namespace,
+            name,
+            PatchType::Merge,
+            &patch,
+            Part::Main,
+            opts,
+        )
     })?;
     Ok(to_scale(&object))
 }
 
-pub(crate) fn handle(state: &State, request: &Request, path: &ResourcePath) -> Result<Reply, ApiError> {
+pub(crate) fn handle(
+    state: &State,
+    request: &Request,
+    path: &ResourcePath,
+) -> Result<Reply, ApiError> {
     let rt = &path.rt;
     let namespace = path.namespace.as_deref().unwrap_or_default();
     let name = path

@@ -41,9 +41,15 @@ fn int(v: &Value) -> i64 {
 }
 
 fn pod_columns(pod: &Value) -> Vec<Value> {
-    let statuses = pod["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
+    let statuses = pod["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let total = pod["spec"]["containers"].as_array().map_or(0, Vec::len);
-    let ready = statuses.iter().filter(|c| c["ready"] == json!(true)).count();
+    let ready = statuses
+        .iter()
+        .filter(|c| c["ready"] == json!(true))
+        .count();
     let restarts: i64 = statuses.iter().map(|c| int(&c["restartCount"])).sum();
     let waiting = statuses
         .iter()
@@ -107,13 +113,21 @@ fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
     let status = &o["status"];
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("apps", "Deployment") => vec![
-            json!(format!("{}/{}", int(&status["readyReplicas"]), int(&spec["replicas"]))),
+            json!(format!(
+                "{}/{}",
+                int(&status["readyReplicas"]),
+                int(&spec["replicas"])
+            )),
             json!(int(&status["updatedReplicas"])),
             json!(int(&status["availableReplicas"])),
             json!(age(o)),
         ],
         ("apps", "StatefulSet") => vec![
-            json!(format!("{}/{}", int(&status["readyReplicas"]), int(&spec["replicas"]))),
+            json!(format!(
+                "{}/{}",
+                int(&status["readyReplicas"]),
+                int(&spec["replicas"])
+            )),
             json!(age(o)),
         ],
         ("apps", "ReplicaSet") => vec![
@@ -132,7 +146,11 @@ fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
                     target["kind"].as_str().unwrap_or_default(),
                     target["name"].as_str().unwrap_or_default()
                 )),
-                json!(if metrics == 0 { "<none>".to_string() } else { format!("<unknown> ({metrics} metrics)") }),
+                json!(if metrics == 0 {
+                    "<none>".to_string()
+                } else {
+                    format!("<unknown> ({metrics} metrics)")
+                }),
                 json!(int(&spec["minReplicas"]).to_string()),
                 json!(int(&spec["maxReplicas"])),
                 json!(int(&status["currentReplicas"])),
@@ -149,7 +167,9 @@ fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
                 json!(if ready { "Ready" } else { "NotReady" }),
                 json!("<none>"),
                 json!(age(o)),
-                json!(status["nodeInfo"]["kubeletVersion"].as_str().unwrap_or_default()),
+                json!(status["nodeInfo"]["kubeletVersion"]
+                    .as_str()
+                    .unwrap_or_default()),
             ]
         }
         ("", "Namespace") => vec![
@@ -201,4 +221,25 @@ pub(crate) fn render(
         "columnDefinitions": definitions,
         "rows": rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_age;
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        let cases = [
+            (5, "5s"),
+            (125, "2m5s"),
+            (900, "15m"),
+            (4 * 3600 + 60, "4h1m"),
+            (30 * 3600, "30h"),
+            (3 * 86400 + 7200, "3d2h"),
+            (20 * 86400, "20d"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(human_age(seconds), expected);
+        }
+    }
 }

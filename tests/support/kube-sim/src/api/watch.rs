@@ -105,15 +105,16 @@ pub(crate) fn start(
             )
             .map(|(_, object)| object)
             .filter(|object| {
-                filter.labels.matches(&object["metadata"]["labels"]) && filter.fields.matches(object)
+                filter.labels.matches(&object["metadata"]["labels"])
+                    && filter.fields.matches(object)
             })
             .map(|object| event_line(EventType::Added.as_str(), object))
             .collect();
         (pending, receiver, current)
     } else {
-        let from: u64 = from.parse().map_err(|_| {
-            ApiError::bad_request(format!("invalid resourceVersion {from:?}"))
-        })?;
+        let from: u64 = from
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {from:?}")))?;
         if from < store.oldest_watchable() {
             return Err(ApiError::gone(format!(
                 "too old resource version: {from} ({})",

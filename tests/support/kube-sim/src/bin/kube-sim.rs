@@ -22,7 +22,10 @@ fn parse_args() -> Result<Args, String> {
     let mut seeds = Vec::new();
     let mut rollout_delay = None;
     while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value\n{USAGE}"));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--kubeconfig" => kubeconfig = Some(PathBuf::from(value()?)),
             "--seed" => seeds.push(PathBuf::from(value()?)),
@@ -59,7 +62,11 @@ fn run(args: Args) -> Result<(), String> {
     }
     sim.write_kubeconfig(&args.kubeconfig)
         .map_err(|e| format!("cannot write {}: {e}", args.kubeconfig.display()))?;
-    println!("kube-sim serving {} (kubeconfig {})", sim.url(), args.kubeconfig.display());
+    println!(
+        "kube-sim serving {} (kubeconfig {})",
+        sim.url(),
+        args.kubeconfig.display()
+    );
     loop {
         std::thread::park();
     }

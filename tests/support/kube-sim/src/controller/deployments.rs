@@ -140,20 +140,46 @@ pub(super) fn roll_up(pass: &mut Pass<'_, '_>) {
         let new_ready = owned
             .iter()
             .find(|rs| meta_str(rs, "name") == new_name)
-            .map_or(0, |rs| owned_by(&pods, rs).iter().filter(|p| is_ready(p)).count() as u64);
+            .map_or(0, |rs| {
+                owned_by(&pods, rs).iter().filter(|p| is_ready(p)).count() as u64
+            });
         let complete = updated == desired && replicas == desired && new_ready == desired;
         let previous = &deployment["status"]["conditions"];
         let available = ready + max_unavailable(&deployment, desired) >= desired;
         let conditions = vec![
             if available {
-                condition(previous, "Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.")
+                condition(
+                    previous,
+                    "Available",
+                    true,
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.",
+                )
             } else {
-                condition(previous, "Available", false, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+                condition(
+                    previous,
+                    "Available",
+                    false,
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.",
+                )
             },
             if complete {
-                condition(previous, "Progressing", true, "NewReplicaSetAvailable", &format!("ReplicaSet \"{new_name}\" has successfully progressed."))
+                condition(
+                    previous,
+                    "Progressing",
+                    true,
+                    "NewReplicaSetAvailable",
+                    &format!("ReplicaSet \"{new_name}\" has successfully progressed."),
+                )
             } else {
-                condition(previous, "Progressing", true, "ReplicaSetUpdated", &format!("ReplicaSet \"{new_name}\" is progressing."))
+                condition(
+                    previous,
+                    "Progressing",
+                    true,
+                    "ReplicaSetUpdated",
+                    &format!("ReplicaSet \"{new_name}\" is progressing."),
+                )
             },
         ];
         let mut status = json!({

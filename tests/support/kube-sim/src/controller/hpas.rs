@@ -33,9 +33,7 @@ pub(super) fn roll_up(pass: &mut Pass<'_, '_>) {
         let max = hpa["spec"]["maxReplicas"].as_u64().unwrap_or(min).max(min);
         let status = match find_target(pass, &hpa) {
             Some(target) => {
-                let current = target["status"]["replicas"]
-                    .as_u64()
-                    .unwrap_or(0);
+                let current = target["status"]["replicas"].as_u64().unwrap_or(0);
                 let wanted = target["spec"]["replicas"].as_u64().unwrap_or(1);
                 json!({
                     "currentReplicas": current,

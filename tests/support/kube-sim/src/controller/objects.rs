@@ -22,9 +22,12 @@ pub(super) fn resource(pass: &Pass<'_, '_>, group: &str, plural: &str) -> Option
 /// All objects of (group, plural), in every namespace.
 pub(super) fn all(pass: &Pass<'_, '_>, group: &str, plural: &str) -> Vec<Value> {
     match resource(pass, group, plural) {
-        Some(rt) => pass
-            .api
-            .list(&rt, None, &LabelSelector::default(), &FieldSelector::default()),
+        Some(rt) => pass.api.list(
+            &rt,
+            None,
+            &LabelSelector::default(),
+            &FieldSelector::default(),
+        ),
         None => Vec::new(),
     }
 }
@@ -103,7 +106,10 @@ pub(super) fn remove(pass: &mut Pass<'_, '_>, group: &str, plural: &str, object:
     };
     let (ns, name) = (meta_str(object, "namespace"), meta_str(object, "name"));
     if let Err(err) = pass.api.delete(&rt, ns, name, Default::default()) {
-        pass.report(&format!("deleting {} {ns}/{name}", rt.group_resource()), err);
+        pass.report(
+            &format!("deleting {} {ns}/{name}", rt.group_resource()),
+            err,
+        );
     }
 }
 

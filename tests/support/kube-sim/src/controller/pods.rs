@@ -74,7 +74,10 @@ fn workload_of(pod: &Value, replicasets: &BTreeMap<String, Value>) -> (String, S
             .and_then(|rs| rs["metadata"]["ownerReferences"].as_array())
             .and_then(|refs| refs.iter().find(|r| r["kind"] == "Deployment"))
         {
-            return (ns, deployment["name"].as_str().unwrap_or_default().to_string());
+            return (
+                ns,
+                deployment["name"].as_str().unwrap_or_default().to_string(),
+            );
         }
     }
     (ns, owner_name)
@@ -130,7 +133,11 @@ fn status_for(pod: &Value, phase: &Phase, restart_count: i64) -> Value {
             })
         })
         .collect();
-    let since = if running { started_at.clone() } else { created.clone() };
+    let since = if running {
+        started_at.clone()
+    } else {
+        created.clone()
+    };
     let flag = |b: bool| if b { "True" } else { "False" };
     let mut conditions = vec![
         json!({"type": "PodScheduled", "status": "True", "lastTransitionTime": created}),
@@ -171,12 +178,18 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
     let pods = all(pass, "", "pods");
     let mut load: BTreeMap<String, usize> = nodes.iter().map(|n| (n.clone(), 0)).collect();
     for pod in &pods {
-        if let Some(count) = pod["spec"]["nodeName"].as_str().and_then(|n| load.get_mut(n)) {
+        if let Some(count) = pod["spec"]["nodeName"]
+            .as_str()
+            .and_then(|n| load.get_mut(n))
+        {
             *count += 1;
         }
     }
     for mut pod in pods {
-        if matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed")) {
+        if matches!(
+            pod["status"]["phase"].as_str(),
+            Some("Succeeded" | "Failed")
+        ) {
             continue;
         }
         let mut changed = false;

@@ -47,7 +47,10 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
         let owned = owned_by(&pods, &sts);
         let by_ordinal = |i: u64| owned.iter().find(|p| ordinal(&sts, p) == Some(i));
         // Scale down: ordinals past the end go.
-        for pod in owned.iter().filter(|p| ordinal(&sts, p).is_none_or(|i| i >= desired)) {
+        for pod in owned
+            .iter()
+            .filter(|p| ordinal(&sts, p).is_none_or(|i| i >= desired))
+        {
             remove(pass, "", "pods", pod);
         }
         let mut all_ready = true;

@@ -19,9 +19,11 @@ fn parse_pointer(pointer: &str) -> Result<Vec<String>, ApiError> {
     if pointer.is_empty() {
         return Ok(Vec::new());
     }
-    let rest = pointer
-        .strip_prefix('/')
-        .ok_or_else(|| invalid(format!("invalid JSON pointer {pointer:?}: must start with /")))?;
+    let rest = pointer.strip_prefix('/').ok_or_else(|| {
+        invalid(format!(
+            "invalid JSON pointer {pointer:?}: must start with /"
+        ))
+    })?;
     Ok(rest
         .split('/')
         .map(|t| t.replace("~1", "/").replace("~0", "~"))
@@ -35,7 +37,11 @@ fn array_index(token: &str, len: usize, allow_end: bool, pointer: &str) -> Resul
     let index: usize = token
         .parse()
         .map_err(|_| invalid(format!("invalid array index {token:?} in {pointer:?}")))?;
-    let limit = if allow_end { len } else { len.saturating_sub(1) };
+    let limit = if allow_end {
+        len
+    } else {
+        len.saturating_sub(1)
+    };
     if index > limit || (!allow_end && len == 0) {
         return Err(invalid(format!(
             "array index {index} out of bounds in {pointer:?}"
@@ -160,4 +166,45 @@ pub fn apply_json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError
         }
     }
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::apply_json_patch;
+
+    #[test]
+    fn pointers_escape_slashes_and_tildes() {
+        let doc = json!({"metadata": {"annotations": {"a/b": "1", "c~d": "2"}}});
+        let patch = json!([
+            {"op": "replace", "path": "/metadata/annotations/a~1b", "value": "3"},
+            {"op": "remove", "path": "/metadata/annotations/c~0d"},
+        ]);
+        assert_eq!(
+            apply_json_patch(&doc, &patch).ok(),
+            Some(json!({"metadata": {"annotations": {"a/b": "3"}}}))
+        );
+    }
+
+    #[test]
+    fn out_of_range_indexes_and_unknown_ops_fail() {
+        let doc = json!({"items": [1]});
+        for op in [
+            json!({"op": "add", "path": "/items/5", "value": 2}),
+            json!({"op": "remove", "path": "/items/1"}),
+            json!({"op": "frobnicate", "path": "/items"}),
+            json!({"op": "add", "path": "items", "value": 1}),
+        ] {
+            assert!(apply_json_patch(&doc, &json!([op])).is_err(), "{op}");
+        }
+        assert_eq!(
+            apply_json_patch(
+                &doc,
+                &json!([{"op": "add", "path": "/items/0", "value": 0}])
+            )
+            .ok(),
+            Some(json!({"items": [0, 1]}))
+        );
+    }
 }

@@ -22,3 +22,21 @@ pub fn merge_patch(target: &Value, patch: &Value) -> Value {
     }
     Value::Object(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::merge_patch;
+
+    #[test]
+    fn rfc_7386_examples() {
+        let target = json!({"title": "Goodbye!", "author": {"givenName": "John", "familyName": "Doe"}, "tags": ["example", "sample"]});
+        let patch = json!({"title": "Hello!", "author": {"familyName": null}, "tags": ["example"], "phoneNumber": "+01-123"});
+        assert_eq!(
+            merge_patch(&target, &patch),
+            json!({"title": "Hello!", "author": {"givenName": "John"}, "tags": ["example"], "phoneNumber": "+01-123"})
+        );
+        assert_eq!(merge_patch(&json!({"a": 1}), &json!(["x"])), json!(["x"]));
+    }
+}

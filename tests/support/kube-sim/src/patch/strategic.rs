@@ -15,8 +15,13 @@ use crate::api_error::ApiError;
 /// The merge key of list field `field`, judged from its elements.
 fn merge_key(field: &str, sample: Option<&Value>) -> Option<&'static str> {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "imagePullSecrets" | "resourceClaims" => Some("name"),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims" => Some("name"),
         "volumeMounts" => Some("mountPath"),
         "volumeDevices" => Some("devicePath"),
         "conditions" => Some("type"),
@@ -146,4 +151,58 @@ fn merge_list(field: &str, current: &Value, patch_items: &[Value]) -> Result<Val
         }
     }
     Ok(Value::Array(merged))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::strategic_merge;
+
+    #[test]
+    fn lists_with_a_merge_key_merge_and_others_replace() {
+        let target = json!({
+            "containers": [{"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}]}, {"name": "b", "image": "b:1"}],
+            "args": ["one", "two"],
+        });
+        let patch = json!({
+            "containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}]}],
+            "args": ["three"],
+        });
+        let merged = strategic_merge(&target, &patch).unwrap_or_default();
+        assert_eq!(merged["containers"][0]["image"], "a:1");
+        assert_eq!(
+            merged["containers"][0]["env"],
+            json!([{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}])
+        );
+        assert_eq!(merged["containers"][1]["name"], "b");
+        assert_eq!(merged["args"], json!(["three"]));
+    }
+
+    #[test]
+    fn directives_delete_replace_and_retain() {
+        let target = json!({"ports": [{"containerPort": 80}, {"containerPort": 443}], "meta": {"a": 1, "b": 2}, "finalizers": ["x"]});
+        let patch = json!({
+            "ports": [{"containerPort": 80, "$patch": "delete"}],
+            "meta": {"$patch": "replace", "c": 3},
+            "finalizers": ["y"],
+            "$deleteFromPrimitiveList/finalizers": ["x"],
+        });
+        let merged = strategic_merge(&target, &patch).unwrap_or_default();
+        assert_eq!(merged["ports"], json!([{"containerPort": 443}]));
+        assert_eq!(merged["meta"], json!({"c": 3}));
+        assert_eq!(merged["finalizers"], json!(["y"]));
+        let retained = strategic_merge(
+            &json!({"a": 1, "b": 2}),
+            &json!({"$retainKeys": ["a"], "c": 3}),
+        )
+        .unwrap_or_default();
+        assert_eq!(retained, json!({"a": 1, "c": 3}));
+    }
+
+    #[test]
+    fn an_element_without_its_merge_key_is_refused() {
+        let target = json!({"env": [{"name": "X", "value": "1"}]});
+        assert!(strategic_merge(&target, &json!({"env": [{"value": "2"}]})).is_err());
+    }
 }

@@ -107,7 +107,15 @@ pub fn send(
     content_type: Option<&str>,
     body: &str,
 ) -> std::io::Result<Response> {
-    send_with(sim, method, target, &content_type.map(|c| vec![("Content-Type", c)]).unwrap_or_default(), body)
+    send_with(
+        sim,
+        method,
+        target,
+        &content_type
+            .map(|c| vec![("Content-Type", c)])
+            .unwrap_or_default(),
+        body,
+    )
 }
 
 /// Like [`send`] with arbitrary headers.
@@ -145,11 +153,25 @@ pub fn get(sim: &KubeSim, target: &str) -> Response {
 }
 
 pub fn post(sim: &KubeSim, target: &str, body: &Value) -> Response {
-    send(sim, "POST", target, Some("application/json"), &body.to_string()).expect("POST")
+    send(
+        sim,
+        "POST",
+        target,
+        Some("application/json"),
+        &body.to_string(),
+    )
+    .expect("POST")
 }
 
 pub fn put(sim: &KubeSim, target: &str, body: &Value) -> Response {
-    send(sim, "PUT", target, Some("application/json"), &body.to_string()).expect("PUT")
+    send(
+        sim,
+        "PUT",
+        target,
+        Some("application/json"),
+        &body.to_string(),
+    )
+    .expect("PUT")
 }
 
 pub fn patch(sim: &KubeSim, target: &str, content_type: &str, body: &str) -> Response {
@@ -196,7 +218,9 @@ impl Watch {
     /// skipping others.
     pub fn wait_for(&mut self, event_type: &str, pred: impl Fn(&Value) -> bool) -> Value {
         loop {
-            let event = self.next_event().expect("watch ended before the expected event");
+            let event = self
+                .next_event()
+                .expect("watch ended before the expected event");
             if event["type"] == event_type && pred(&event["object"]) {
                 return event;
             }

@@ -13,7 +13,12 @@ fn set_pool_size(sim: &KubeSim, size: &str) {
     let body = json!({"spec": {"template": {"spec": {"containers": [
         {"name": "flowengine", "env": [{"name": "DB_POOL_SIZE", "value": size}]}
     ]}}}});
-    let response = patch(sim, &format!("{DEPLOYMENTS}/flowengine"), "application/strategic-merge-patch+json", &body.to_string());
+    let response = patch(
+        sim,
+        &format!("{DEPLOYMENTS}/flowengine"),
+        "application/strategic-merge-patch+json",
+        &body.to_string(),
+    );
     assert_eq!(response.status, 200, "{}", response.body);
 }
 
@@ -30,48 +35,88 @@ fn deployment_pods_are_named_labelled_scheduled_and_ready() {
     let sim = sim_with_flowengine();
     let replicasets = sim.list("apps/v1", "ReplicaSet", "production");
     assert_eq!(replicasets.len(), 1);
-    let rs_name = replicasets[0]["metadata"]["name"].as_str().unwrap().to_string();
+    let rs_name = replicasets[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let hash = rs_name.strip_prefix("flowengine-").unwrap();
     assert_eq!(hash.len(), 10);
     let pods = pods_of(&sim, "flowengine");
     assert_eq!(pods.len(), 3);
     for pod in &pods {
         let name = pod["metadata"]["name"].as_str().unwrap();
-        assert!(name.starts_with(&format!("{rs_name}-")) && name.len() == rs_name.len() + 6, "{name}");
+        assert!(
+            name.starts_with(&format!("{rs_name}-")) && name.len() == rs_name.len() + 6,
+            "{name}"
+        );
         assert_eq!(pod["metadata"]["labels"]["pod-template-hash"], hash);
         assert_eq!(pod["metadata"]["labels"]["tier"], "backend");
         assert_eq!(pod["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
-        assert!(pod["spec"]["nodeName"].as_str().unwrap().starts_with("node-"));
-        assert_eq!(pod["spec"]["containers"][0]["resources"]["requests"]["cpu"], "500m");
+        assert!(pod["spec"]["nodeName"]
+            .as_str()
+            .unwrap()
+            .starts_with("node-"));
+        assert_eq!(
+            pod["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+            "500m"
+        );
         assert_eq!(pod["status"]["phase"], "Running");
         assert!(ready(pod));
     }
     let status = &deployment(&sim, "flowengine")["status"];
     assert_eq!(status["observedGeneration"], 1);
-    for field in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
+    for field in [
+        "replicas",
+        "updatedReplicas",
+        "readyReplicas",
+        "availableReplicas",
+    ] {
         assert_eq!(status[field], 3, "{field}");
     }
-    let progressing = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Progressing").unwrap();
+    let progressing = status["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Progressing")
+        .unwrap();
     assert_eq!(progressing["reason"], "NewReplicaSetAvailable");
 }
 
 #[test]
 fn a_template_change_rolls_out_a_new_replicaset() {
     let sim = sim_with_flowengine();
-    let old_pods: Vec<String> = pods_of(&sim, "flowengine").iter().map(|p| p["metadata"]["name"].to_string()).collect();
+    let old_pods: Vec<String> = pods_of(&sim, "flowengine")
+        .iter()
+        .map(|p| p["metadata"]["name"].to_string())
+        .collect();
     set_pool_size(&sim, "200");
     assert!(sim.wait_for(DEADLINE, |s| {
-        s.rollout_complete("production", "flowengine") && deployment(s, "flowengine")["status"]["observedGeneration"] == 2
+        s.rollout_complete("production", "flowengine")
+            && deployment(s, "flowengine")["status"]["observedGeneration"] == 2
     }));
     assert!(sim.wait_for(DEADLINE, |s| pods_of(s, "flowengine").len() == 3));
     let pods = pods_of(&sim, "flowengine");
-    assert!(pods.iter().all(|p| !old_pods.contains(&p["metadata"]["name"].to_string())));
+    assert!(pods
+        .iter()
+        .all(|p| !old_pods.contains(&p["metadata"]["name"].to_string())));
     let mut replicasets = sim.list("apps/v1", "ReplicaSet", "production");
-    replicasets.sort_by_key(|rs| rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str().unwrap().to_string());
+    replicasets.sort_by_key(|rs| {
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
     assert_eq!(replicasets.len(), 2);
-    assert_eq!(replicasets[0]["spec"]["replicas"], 0, "the old ReplicaSet is scaled down");
+    assert_eq!(
+        replicasets[0]["spec"]["replicas"], 0,
+        "the old ReplicaSet is scaled down"
+    );
     assert_eq!(replicasets[1]["spec"]["replicas"], 3);
-    assert_eq!(deployment(&sim, "flowengine")["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        deployment(&sim, "flowengine")["metadata"]["annotations"]
+            ["deployment.kubernetes.io/revision"],
+        "2"
+    );
 }
 
 #[test]
@@ -82,16 +127,27 @@ fn a_stalled_rollout_keeps_old_pods_and_reports_lagging_counts_until_resumed() {
     // Wait until the new pods exist and had time to become Ready, if they could.
     assert!(sim.wait_for(DEADLINE, |s| {
         pods_of(s, "flowengine").len() == 6
-            && pods_of(s, "flowengine").iter().all(|p| p["status"]["phase"] == "Running")
+            && pods_of(s, "flowengine")
+                .iter()
+                .all(|p| p["status"]["phase"] == "Running")
     }));
     let stalled = deployment(&sim, "flowengine");
     let status = &stalled["status"];
-    assert_eq!(status["observedGeneration"], 2, "the controller saw the change");
+    assert_eq!(
+        status["observedGeneration"], 2,
+        "the controller saw the change"
+    );
     assert_eq!(status["updatedReplicas"], 3);
     assert_eq!(status["replicas"], 6);
     assert_eq!(status["readyReplicas"], 3, "only the old pods are ready");
     assert!(!sim.rollout_complete("production", "flowengine"));
-    assert_eq!(pods_of(&sim, "flowengine").iter().filter(|p| ready(p)).count(), 3);
+    assert_eq!(
+        pods_of(&sim, "flowengine")
+            .iter()
+            .filter(|p| ready(p))
+            .count(),
+        3
+    );
 
     sim.faults().resume_rollouts("production", "flowengine");
     assert!(sim.wait_for(DEADLINE, |s| s.rollout_complete("production", "flowengine")));
@@ -101,24 +157,36 @@ fn a_stalled_rollout_keeps_old_pods_and_reports_lagging_counts_until_resumed() {
 #[test]
 fn deleted_pods_are_replaced() {
     let sim = sim_with_flowengine();
-    let victim = pods_of(&sim, "flowengine")[0]["metadata"]["name"].as_str().unwrap().to_string();
+    let victim = pods_of(&sim, "flowengine")[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     sim.delete("v1", "Pod", "production", &victim).unwrap();
     assert!(sim.wait_for(DEADLINE, |s| {
         let pods = pods_of(s, "flowengine");
-        pods.len() == 3 && pods.iter().all(|p| p["metadata"]["name"] != victim.as_str() && ready(p))
+        pods.len() == 3
+            && pods
+                .iter()
+                .all(|p| p["metadata"]["name"] != victim.as_str() && ready(p))
     }));
 }
 
 #[test]
 fn statefulset_rolls_pods_in_reverse_ordinal_order_and_reports_revisions() {
-    let sim = KubeSim::builder().rollout_delay(Duration::from_millis(20)).start().unwrap();
+    let sim = KubeSim::builder()
+        .rollout_delay(Duration::from_millis(20))
+        .start()
+        .unwrap();
     let manifest = |image: &str| {
         format!(
             "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: postgres, namespace: production}}\nspec:\n  replicas: 3\n  serviceName: postgres\n  selector: {{matchLabels: {{app: postgres}}}}\n  template:\n    metadata: {{labels: {{app: postgres}}}}\n    spec:\n      containers: [{{name: postgres, image: \"{image}\"}}]\n"
         )
     };
     sim.apply_yaml(&manifest("postgres:15")).unwrap();
-    let sts = |s: &KubeSim| s.get("apps/v1", "StatefulSet", "production", "postgres").unwrap();
+    let sts = |s: &KubeSim| {
+        s.get("apps/v1", "StatefulSet", "production", "postgres")
+            .unwrap()
+    };
     let done = |s: &KubeSim| {
         let st = sts(s);
         st["status"]["readyReplicas"] == 3
@@ -129,12 +197,16 @@ fn statefulset_rolls_pods_in_reverse_ordinal_order_and_reports_revisions() {
     assert!(sim.wait_for(DEADLINE, done));
     let first_revision = sts(&sim)["status"]["updateRevision"].clone();
     sim.apply_yaml(&manifest("postgres:16")).unwrap();
-    assert!(sim.wait_for(DEADLINE, |s| done(s) && sts(s)["status"]["updateRevision"] != first_revision));
+    assert!(sim.wait_for(DEADLINE, |s| done(s)
+        && sts(s)["status"]["updateRevision"] != first_revision));
     let pods = pods_of(&sim, "postgres");
     assert_eq!(pods.len(), 3);
     for pod in pods {
         assert_eq!(pod["spec"]["containers"][0]["image"], "postgres:16");
-        assert_eq!(pod["metadata"]["labels"]["controller-revision-hash"], sts(&sim)["status"]["updateRevision"]);
+        assert_eq!(
+            pod["metadata"]["labels"]["controller-revision-hash"],
+            sts(&sim)["status"]["updateRevision"]
+        );
     }
 }
 
@@ -145,29 +217,58 @@ fn hpa_status_follows_its_target() {
         "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: flowengine-hpa, namespace: production}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: flowengine}\n  minReplicas: 5\n  maxReplicas: 20\n",
     )
     .unwrap();
-    let hpa = |s: &KubeSim| s.get("autoscaling/v2", "HorizontalPodAutoscaler", "production", "flowengine-hpa").unwrap();
+    let hpa = |s: &KubeSim| {
+        s.get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            "production",
+            "flowengine-hpa",
+        )
+        .unwrap()
+    };
     assert!(sim.wait_for(DEADLINE, |s| hpa(s)["status"]["currentReplicas"] == 3));
-    assert_eq!(hpa(&sim)["status"]["desiredReplicas"], 5, "clamped to minReplicas");
-    patch(&sim, &format!("{DEPLOYMENTS}/flowengine/scale"), "application/merge-patch+json", r#"{"spec":{"replicas":7}}"#);
+    assert_eq!(
+        hpa(&sim)["status"]["desiredReplicas"],
+        5,
+        "clamped to minReplicas"
+    );
+    patch(
+        &sim,
+        &format!("{DEPLOYMENTS}/flowengine/scale"),
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":7}}"#,
+    );
     assert!(sim.wait_for(DEADLINE, |s| hpa(s)["status"]["currentReplicas"] == 7));
 }
 
 #[test]
 fn restart_counts_can_be_set_by_tests_and_templates() {
     let sim = sim_with_flowengine();
-    let pod = pods_of(&sim, "flowengine")[0]["metadata"]["name"].as_str().unwrap().to_string();
+    let pod = pods_of(&sim, "flowengine")[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     sim.set_restarts("production", &pod, 4);
     let restarts = |s: &KubeSim| {
-        s.get("v1", "Pod", "production", &pod).unwrap()["status"]["containerStatuses"][0]["restartCount"].clone()
+        s.get("v1", "Pod", "production", &pod).unwrap()["status"]["containerStatuses"][0]
+            ["restartCount"]
+            .clone()
     };
     assert!(sim.wait_for(DEADLINE, |s| restarts(s) == 4));
 
     let body = r#"{"spec":{"template":{"metadata":{"annotations":{"kube-sim/restarts":"2"}}}}}"#;
-    patch(&sim, &format!("{DEPLOYMENTS}/flowengine"), "application/strategic-merge-patch+json", body);
+    patch(
+        &sim,
+        &format!("{DEPLOYMENTS}/flowengine"),
+        "application/strategic-merge-patch+json",
+        body,
+    );
     assert!(sim.wait_for(DEADLINE, |s| {
         s.rollout_complete("production", "flowengine")
             && pods_of(s, "flowengine").len() == 3
-            && pods_of(s, "flowengine").iter().all(|p| p["status"]["containerStatuses"][0]["restartCount"] == 2)
+            && pods_of(s, "flowengine")
+                .iter()
+                .all(|p| p["status"]["containerStatuses"][0]["restartCount"] == 2)
     }));
 }
 

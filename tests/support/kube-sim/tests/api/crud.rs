@@ -7,7 +7,9 @@ use kube_sim::{KubeSim, ResourceType};
 use serde_json::json;
 
 use crate::client::{delete, get, post, put};
-use crate::fixtures::{deployment, deployment_yaml, pods_of, sim_with_flowengine, DEADLINE, DEPLOYMENTS};
+use crate::fixtures::{
+    deployment, deployment_yaml, pods_of, sim_with_flowengine, DEADLINE, DEPLOYMENTS,
+};
 
 fn web_deployment(name: &str) -> serde_json::Value {
     let yaml = deployment_yaml(name, 2);
@@ -22,7 +24,11 @@ fn create_stamps_metadata_and_defaults_and_refuses_duplicates() {
     let object = created.json();
     let meta = &object["metadata"];
     assert!(!meta["uid"].as_str().unwrap().is_empty());
-    assert!(meta["resourceVersion"].as_str().unwrap().parse::<u64>().is_ok());
+    assert!(meta["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
     assert!(meta["creationTimestamp"].as_str().unwrap().ends_with('Z'));
     assert_eq!(meta["generation"], 1);
     assert_eq!(object["spec"]["strategy"]["type"], "RollingUpdate");
@@ -82,7 +88,10 @@ fn update_checks_resource_version_and_bumps_generation_on_spec_changes_only() {
     let relabelled = put(&sim, &url, &object);
     assert_eq!(relabelled.status, 200, "{}", relabelled.body);
     let relabelled = relabelled.json();
-    assert_eq!(relabelled["metadata"]["generation"], 1, "labels are not spec");
+    assert_eq!(
+        relabelled["metadata"]["generation"], 1,
+        "labels are not spec"
+    );
 
     let mut rescaled = relabelled.clone();
     rescaled["spec"]["replicas"] = json!(4);
@@ -94,7 +103,10 @@ fn update_checks_resource_version_and_bumps_generation_on_spec_changes_only() {
     assert_eq!(conflict.status, 409);
     let status = conflict.json();
     assert_eq!(status["reason"], "Conflict");
-    assert!(status["message"].as_str().unwrap().contains("the object has been modified"));
+    assert!(status["message"]
+        .as_str()
+        .unwrap()
+        .contains("the object has been modified"));
     assert_eq!(deployment(&sim, "flowengine")["spec"]["replicas"], 4);
 }
 
@@ -113,17 +125,26 @@ fn status_is_written_only_through_the_status_subresource() {
         .create(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lb", "namespace": "production"},
                        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}))
         .unwrap();
-    assert_eq!(service["spec"]["clusterIP"].as_str().map(|ip| ip.starts_with("10.96.")), Some(true));
+    assert_eq!(
+        service["spec"]["clusterIP"]
+            .as_str()
+            .map(|ip| ip.starts_with("10.96.")),
+        Some(true)
+    );
     let ingress = json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}});
     service["status"] = ingress.clone();
     let url = "/api/v1/namespaces/production/services/lb";
     let through_main = put(&sim, url, &service);
     assert_eq!(through_main.status, 200, "{}", through_main.body);
     assert_ne!(through_main.json()["status"], ingress);
-    service["metadata"]["resourceVersion"] = through_main.json()["metadata"]["resourceVersion"].clone();
+    service["metadata"]["resourceVersion"] =
+        through_main.json()["metadata"]["resourceVersion"].clone();
     let through_status = put(&sim, &format!("{url}/status"), &service);
     assert_eq!(through_status.status, 200, "{}", through_status.body);
-    assert_eq!(sim.get("v1", "Service", "production", "lb").unwrap()["status"], ingress);
+    assert_eq!(
+        sim.get("v1", "Service", "production", "lb").unwrap()["status"],
+        ingress
+    );
 }
 
 #[test]
@@ -133,11 +154,19 @@ fn delete_answers_success_and_garbage_collects_owned_objects() {
     let response = delete(&sim, &format!("{DEPLOYMENTS}/flowengine"));
     assert_eq!(response.status, 200);
     let status = response.json();
-    assert_eq!((status["kind"].as_str(), status["status"].as_str()), (Some("Status"), Some("Success")));
+    assert_eq!(
+        (status["kind"].as_str(), status["status"].as_str()),
+        (Some("Status"), Some("Success"))
+    );
     assert_eq!(get(&sim, &format!("{DEPLOYMENTS}/flowengine")).status, 404);
-    assert!(sim.wait_for(DEADLINE, |s| pods_of(s, "flowengine").is_empty()
-        && s.list("apps/v1", "ReplicaSet", "production").is_empty()));
-    assert_eq!(delete(&sim, &format!("{DEPLOYMENTS}/flowengine")).status, 404);
+    assert!(
+        sim.wait_for(DEADLINE, |s| pods_of(s, "flowengine").is_empty()
+            && s.list("apps/v1", "ReplicaSet", "production").is_empty())
+    );
+    assert_eq!(
+        delete(&sim, &format!("{DEPLOYMENTS}/flowengine")).status,
+        404
+    );
 }
 
 #[test]
@@ -149,7 +178,10 @@ fn creating_in_a_missing_namespace_is_not_found() {
         &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}),
     );
     assert_eq!(response.status, 404);
-    assert_eq!(response.json()["message"], "namespaces \"staging\" not found");
+    assert_eq!(
+        response.json()["message"],
+        "namespaces \"staging\" not found"
+    );
 }
 
 #[test]
@@ -163,7 +195,10 @@ fn invalid_objects_are_unprocessable_with_causes() {
     let status = response.json();
     assert_eq!(status["reason"], "Invalid");
     let message = status["message"].as_str().unwrap();
-    assert!(message.starts_with("Deployment.apps \"web\" is invalid:"), "{message}");
+    assert!(
+        message.starts_with("Deployment.apps \"web\" is invalid:"),
+        "{message}"
+    );
     let fields: Vec<&str> = status["details"]["causes"]
         .as_array()
         .unwrap()
@@ -172,7 +207,10 @@ fn invalid_objects_are_unprocessable_with_causes() {
         .collect();
     assert_eq!(
         fields,
-        ["spec.template.metadata.labels", "spec.template.spec.containers[0].image"]
+        [
+            "spec.template.metadata.labels",
+            "spec.template.spec.containers[0].image"
+        ]
     );
     let bad_name = post(
         &sim,
@@ -180,7 +218,9 @@ fn invalid_objects_are_unprocessable_with_causes() {
         &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Bad_Name"}}),
     );
     assert_eq!(bad_name.status, 422);
-    assert!(sim.get("apps/v1", "Deployment", "production", "web").is_none());
+    assert!(sim
+        .get("apps/v1", "Deployment", "production", "web")
+        .is_none());
 }
 
 #[test]

@@ -14,16 +14,33 @@ fn dry_run_writes_answer_but_leave_the_store_unchanged() {
     let before = deployment(&sim, "flowengine");
     let rv = before["metadata"]["resourceVersion"].clone();
 
-    let patched = patch(&sim, &format!("{url}?dryRun=All"), "application/merge-patch+json", r#"{"spec":{"replicas":9}}"#);
+    let patched = patch(
+        &sim,
+        &format!("{url}?dryRun=All"),
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":9}}"#,
+    );
     assert_eq!(patched.status, 200);
-    assert_eq!(patched.json()["spec"]["replicas"], 9, "the answer shows the would-be object");
+    assert_eq!(
+        patched.json()["spec"]["replicas"],
+        9,
+        "the answer shows the would-be object"
+    );
 
-    let scaled = patch(&sim, &format!("{url}/scale?dryRun=All"), "application/merge-patch+json", r#"{"spec":{"replicas":8}}"#);
+    let scaled = patch(
+        &sim,
+        &format!("{url}/scale?dryRun=All"),
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":8}}"#,
+    );
     assert_eq!(scaled.json()["spec"]["replicas"], 8);
 
     let mut replaced = before.clone();
     replaced["spec"]["replicas"] = json!(7);
-    assert_eq!(put(&sim, &format!("{url}?dryRun=All"), &replaced).status, 200);
+    assert_eq!(
+        put(&sim, &format!("{url}?dryRun=All"), &replaced).status,
+        200
+    );
 
     let applied = patch(
         &sim,
@@ -48,11 +65,26 @@ fn dry_run_writes_answer_but_leave_the_store_unchanged() {
 fn dry_run_create_validates_without_creating() {
     let sim = KubeSim::start().unwrap();
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}});
-    let created = post(&sim, "/api/v1/namespaces/default/configmaps?dryRun=All", &cm);
+    let created = post(
+        &sim,
+        "/api/v1/namespaces/default/configmaps?dryRun=All",
+        &cm,
+    );
     assert_eq!(created.status, 201);
     assert_eq!(created.json()["data"]["k"], "v");
-    assert_eq!(get(&sim, "/api/v1/namespaces/default/configmaps/c").status, 404);
+    assert_eq!(
+        get(&sim, "/api/v1/namespaces/default/configmaps/c").status,
+        404
+    );
 
     let invalid = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "NO"}});
-    assert_eq!(post(&sim, "/api/v1/namespaces/default/configmaps?dryRun=All", &invalid).status, 422);
+    assert_eq!(
+        post(
+            &sim,
+            "/api/v1/namespaces/default/configmaps?dryRun=All",
+            &invalid
+        )
+        .status,
+        422
+    );
 }

@@ -31,22 +31,53 @@ async fn typed_reads_and_scale() {
     let flowengine = deployments.get("flowengine").await.unwrap();
     assert_eq!(flowengine.spec.unwrap().replicas, Some(3));
     let status = flowengine.status.unwrap();
-    assert_eq!((status.ready_replicas, status.updated_replicas), (Some(3), Some(3)));
+    assert_eq!(
+        (status.ready_replicas, status.updated_replicas),
+        (Some(3), Some(3))
+    );
 
     let scale = deployments
-        .patch_scale("flowengine", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 5}})))
+        .patch_scale(
+            "flowengine",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 5}})),
+        )
         .await
         .unwrap();
     assert_eq!(scale.spec.unwrap().replicas, Some(5));
-    assert_eq!(deployments.get_scale("flowengine").await.unwrap().spec.unwrap().replicas, Some(5));
+    assert_eq!(
+        deployments
+            .get_scale("flowengine")
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .replicas,
+        Some(5)
+    );
     assert!(sim.wait_for(DEADLINE, |s| s.rollout_complete("production", "flowengine")));
 
     let pods: Api<Pod> = Api::namespaced(client, "production");
-    let listed = pods.list(&ListParams::default().labels("app=flowengine")).await.unwrap();
+    let listed = pods
+        .list(&ListParams::default().labels("app=flowengine"))
+        .await
+        .unwrap();
     assert_eq!(listed.items.len(), 5);
     let name = listed.items[0].metadata.name.clone().unwrap();
-    let logs = pods.logs(&name, &LogParams { tail_lines: Some(2), ..LogParams::default() }).await.unwrap();
-    assert_eq!(logs, "Database connection pool initialized: size=100\nready\n");
+    let logs = pods
+        .logs(
+            &name,
+            &LogParams {
+                tail_lines: Some(2),
+                ..LogParams::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        logs,
+        "Database connection pool initialized: size=100\nready\n"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,14 +90,29 @@ async fn server_side_apply_and_dry_run() {
     ))
     .unwrap();
     let dry = hpas
-        .patch("flowengine-hpa", &PatchParams::apply("runbook").dry_run(), &Patch::Apply(&manifest))
+        .patch(
+            "flowengine-hpa",
+            &PatchParams::apply("runbook").dry_run(),
+            &Patch::Apply(&manifest),
+        )
         .await
         .unwrap();
     assert_eq!(dry.spec.unwrap().max_replicas, 20);
-    assert!(sim.get("autoscaling/v2", "HorizontalPodAutoscaler", "production", "flowengine-hpa").is_none());
+    assert!(sim
+        .get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            "production",
+            "flowengine-hpa"
+        )
+        .is_none());
 
     let applied = hpas
-        .patch("flowengine-hpa", &PatchParams::apply("runbook"), &Patch::Apply(&manifest))
+        .patch(
+            "flowengine-hpa",
+            &PatchParams::apply("runbook"),
+            &Patch::Apply(&manifest),
+        )
         .await
         .unwrap();
     assert_eq!(applied.spec.unwrap().min_replicas, Some(5));
@@ -75,8 +121,14 @@ async fn server_side_apply_and_dry_run() {
         .into_iter()
         .rfind(|r| r.method == "PATCH")
         .unwrap();
-    assert_eq!(logged.content_type.as_deref(), Some("application/apply-patch+yaml"));
-    assert_eq!(logged.query_param("fieldManager").as_deref(), Some("runbook"));
+    assert_eq!(
+        logged.content_type.as_deref(),
+        Some("application/apply-patch+yaml")
+    );
+    assert_eq!(
+        logged.query_param("fieldManager").as_deref(),
+        Some("runbook")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,14 +149,26 @@ async fn api_errors_carry_the_status() {
 async fn watch_sees_a_rollout_progress() {
     let sim = sim_with_flowengine();
     let deployments: Api<Deployment> = Api::namespaced(client(&sim).await, "production");
-    let list = deployments.list(&ListParams::default().fields("metadata.name=flowengine")).await.unwrap();
+    let list = deployments
+        .list(&ListParams::default().fields("metadata.name=flowengine"))
+        .await
+        .unwrap();
     let rv = list.metadata.resource_version.unwrap();
     let stream = deployments
-        .watch(&WatchParams::default().fields("metadata.name=flowengine").timeout(60), &rv)
+        .watch(
+            &WatchParams::default()
+                .fields("metadata.name=flowengine")
+                .timeout(60),
+            &rv,
+        )
         .await
         .unwrap();
     deployments
-        .patch_scale("flowengine", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 4}})))
+        .patch_scale(
+            "flowengine",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
         .await
         .unwrap();
     let mut stream = stream.boxed();

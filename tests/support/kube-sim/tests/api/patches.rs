@@ -27,14 +27,22 @@ fn merge_patch_sets_fields_and_null_removes_them() {
     assert_eq!(response.status, 200, "{}", response.body);
     let object = deployment(&sim, "flowengine");
     assert_eq!(object["spec"]["replicas"], 4);
-    assert_eq!(object["metadata"]["labels"], json!({"app": "flowengine", "owner": "sre"}));
+    assert_eq!(
+        object["metadata"]["labels"],
+        json!({"app": "flowengine", "owner": "sre"})
+    );
     assert_eq!(object["metadata"]["generation"], 2);
 }
 
 #[test]
 fn merge_patch_with_a_stale_resource_version_conflicts() {
     let sim = sim_with_flowengine();
-    let response = patch(&sim, &url(), MERGE, r#"{"metadata":{"resourceVersion":"1"},"spec":{"replicas":9}}"#);
+    let response = patch(
+        &sim,
+        &url(),
+        MERGE,
+        r#"{"metadata":{"resourceVersion":"1"},"spec":{"replicas":9}}"#,
+    );
     assert_eq!(response.status, 409);
     assert_eq!(deployment(&sim, "flowengine")["spec"]["replicas"], 3);
 }
@@ -57,7 +65,10 @@ fn json_patch_supports_every_operation() {
     assert_eq!(object["spec"]["replicas"], 5);
     assert_eq!(object["metadata"]["annotations"]["a/b"], "1");
     let env = &object["spec"]["template"]["spec"]["containers"][0]["env"];
-    assert_eq!(env, &json!([{"name": "DB_POOL_SIZE", "value": "100"}, {"name": "EXTRA", "value": "x"}]));
+    assert_eq!(
+        env,
+        &json!([{"name": "DB_POOL_SIZE", "value": "100"}, {"name": "EXTRA", "value": "x"}])
+    );
     assert_eq!(object["metadata"]["labels"]["copied"], "flowengine");
     assert_eq!(object["metadata"]["labels"]["layer"], "backend");
     assert!(object["metadata"]["labels"].get("tier").is_none());
@@ -70,8 +81,16 @@ fn json_patch_failing_test_changes_nothing() {
     let ops = r#"[{"op":"replace","path":"/spec/replicas","value":7},{"op":"test","path":"/spec/replicas","value":3}]"#;
     let response = patch(&sim, &url(), JSON, ops);
     assert_eq!(response.status, 422, "{}", response.body);
-    assert_eq!(deployment(&sim, "flowengine")["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"]);
-    let missing = patch(&sim, &url(), JSON, r#"[{"op":"remove","path":"/spec/nothing"}]"#);
+    assert_eq!(
+        deployment(&sim, "flowengine")["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+    let missing = patch(
+        &sim,
+        &url(),
+        JSON,
+        r#"[{"op":"remove","path":"/spec/nothing"}]"#,
+    );
     assert_eq!(missing.status, 422);
 }
 
@@ -92,7 +111,10 @@ fn strategic_merge_merges_containers_and_env_by_name() {
     assert_eq!(env_value(&object, "LOG_LEVEL").as_deref(), Some("info"));
     assert_eq!(env_value(&object, "NEW").as_deref(), Some("1"));
     let container = &object["spec"]["template"]["spec"]["containers"][0];
-    assert_eq!(container["image"], "registry.example/flowengine:1.0", "other fields kept");
+    assert_eq!(
+        container["image"], "registry.example/flowengine:1.0",
+        "other fields kept"
+    );
     assert_eq!(container["ports"][0]["containerPort"], 8080);
 
     let delete = json!({"spec": {"template": {"spec": {"containers": [
@@ -120,18 +142,46 @@ fn server_side_apply_creates_then_merges() {
         "/../../../runbooks/manifests/flowengine-hpa.yaml"
     ))
     .expect("the seed's HPA manifest");
-    let hpa_url = "/apis/autoscaling/v2/namespaces/production/horizontalpodautoscalers/flowengine-hpa";
-    let created = patch(&sim, &format!("{hpa_url}?fieldManager=runbook"), APPLY, &manifest);
+    let hpa_url =
+        "/apis/autoscaling/v2/namespaces/production/horizontalpodautoscalers/flowengine-hpa";
+    let created = patch(
+        &sim,
+        &format!("{hpa_url}?fieldManager=runbook"),
+        APPLY,
+        &manifest,
+    );
     assert_eq!(created.status, 201, "{}", created.body);
     let hpa = get(&sim, hpa_url).json();
-    assert_eq!((hpa["spec"]["minReplicas"].as_i64(), hpa["spec"]["maxReplicas"].as_i64()), (Some(5), Some(20)));
-    assert_eq!(hpa["spec"]["behavior"]["scaleDown"]["policies"][0]["periodSeconds"], 120);
+    assert_eq!(
+        (
+            hpa["spec"]["minReplicas"].as_i64(),
+            hpa["spec"]["maxReplicas"].as_i64()
+        ),
+        (Some(5), Some(20))
+    );
+    assert_eq!(
+        hpa["spec"]["behavior"]["scaleDown"]["policies"][0]["periodSeconds"],
+        120
+    );
 
-    let phase7 = manifest.replace("minReplicas: 5", "minReplicas: 10").replace("maxReplicas: 20", "maxReplicas: 50");
-    let updated = patch(&sim, &format!("{hpa_url}?fieldManager=runbook&force=true"), APPLY, &phase7);
+    let phase7 = manifest
+        .replace("minReplicas: 5", "minReplicas: 10")
+        .replace("maxReplicas: 20", "maxReplicas: 50");
+    let updated = patch(
+        &sim,
+        &format!("{hpa_url}?fieldManager=runbook&force=true"),
+        APPLY,
+        &phase7,
+    );
     assert_eq!(updated.status, 200, "{}", updated.body);
     let hpa = get(&sim, hpa_url).json();
-    assert_eq!((hpa["spec"]["minReplicas"].as_i64(), hpa["spec"]["maxReplicas"].as_i64()), (Some(10), Some(50)));
+    assert_eq!(
+        (
+            hpa["spec"]["minReplicas"].as_i64(),
+            hpa["spec"]["maxReplicas"].as_i64()
+        ),
+        (Some(10), Some(50))
+    );
     assert_eq!(hpa["metadata"]["generation"], 2);
 }
 
@@ -145,7 +195,10 @@ fn server_side_apply_requires_a_field_manager() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n",
     );
     assert_eq!(response.status, 422);
-    assert!(response.json()["message"].as_str().unwrap().contains("fieldManager"));
+    assert!(response.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("fieldManager"));
     assert!(sim.get("v1", "ConfigMap", "default", "c").is_none());
 }
 
@@ -153,5 +206,8 @@ fn server_side_apply_requires_a_field_manager() {
 fn unknown_patch_types_and_missing_objects_are_refused() {
     let sim = sim_with_flowengine();
     assert_eq!(patch(&sim, &url(), "application/json", "{}").status, 415);
-    assert_eq!(patch(&sim, &format!("{DEPLOYMENTS}/nope"), MERGE, "{}").status, 404);
+    assert_eq!(
+        patch(&sim, &format!("{DEPLOYMENTS}/nope"), MERGE, "{}").status,
+        404
+    );
 }

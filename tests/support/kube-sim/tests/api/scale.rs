@@ -23,7 +23,12 @@ fn patching_scale_resizes_the_deployment_and_is_logged_once() {
     let sim = sim_with_flowengine();
     sim.clear_requests();
     let url = format!("{DEPLOYMENTS}/flowengine/scale");
-    let response = patch(&sim, &url, "application/merge-patch+json", r#"{"spec":{"replicas":5}}"#);
+    let response = patch(
+        &sim,
+        &url,
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":5}}"#,
+    );
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json()["spec"]["replicas"], 5);
     assert_eq!(deployment(&sim, "flowengine")["spec"]["replicas"], 5);
@@ -33,7 +38,11 @@ fn patching_scale_resizes_the_deployment_and_is_logged_once() {
         sim.count_requests(|r| r.method == "PATCH" && r.path.ends_with("/flowengine/scale")),
         1
     );
-    let logged = sim.requests().into_iter().find(|r| r.method == "PATCH").unwrap();
+    let logged = sim
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PATCH")
+        .unwrap();
     assert_eq!(logged.body, Some(json!({"spec": {"replicas": 5}})));
     assert_eq!(logged.status, 200);
 }
@@ -46,11 +55,17 @@ fn put_scale_honours_the_resource_version() {
     scale["spec"]["replicas"] = json!(2);
     scale["metadata"]["resourceVersion"] = json!("1");
     assert_eq!(put(&sim, &url, &scale).status, 409);
-    scale["metadata"]["resourceVersion"] = deployment(&sim, "flowengine")["metadata"]["resourceVersion"].clone();
+    scale["metadata"]["resourceVersion"] =
+        deployment(&sim, "flowengine")["metadata"]["resourceVersion"].clone();
     let response = put(&sim, &url, &scale);
     assert_eq!(response.status, 200, "{}", response.body);
     assert!(sim.wait_for(DEADLINE, |s| pods_of(s, "flowengine").len() == 2));
-    let negative = patch(&sim, &url, "application/merge-patch+json", r#"{"spec":{"replicas":-1}}"#);
+    let negative = patch(
+        &sim,
+        &url,
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":-1}}"#,
+    );
     assert_eq!(negative.status, 422);
 }
 
@@ -77,7 +92,12 @@ spec:
     )
     .unwrap();
     let url = "/apis/apps/v1/namespaces/production/statefulsets/postgres/scale";
-    let response = patch(&sim, url, "application/merge-patch+json", r#"{"spec":{"replicas":3}}"#);
+    let response = patch(
+        &sim,
+        url,
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":3}}"#,
+    );
     assert_eq!(response.status, 200, "{}", response.body);
     assert!(sim.wait_for(DEADLINE, |s| {
         s.get("apps/v1", "StatefulSet", "production", "postgres")

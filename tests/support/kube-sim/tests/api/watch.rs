@@ -28,12 +28,19 @@ fn watch_from_a_resource_version_streams_added_modified_deleted() {
     let events: Vec<(String, String)> = (0..3)
         .map(|_| {
             let e = watch.next_event().unwrap();
-            (e["type"].as_str().unwrap().to_string(), e["object"]["data"]["v"].as_str().unwrap().to_string())
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["object"]["data"]["v"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     assert_eq!(
         events,
-        [("ADDED".into(), "1".into()), ("MODIFIED".into(), "2".into()), ("DELETED".into(), "2".into())]
+        [
+            ("ADDED".into(), "1".into()),
+            ("MODIFIED".into(), "2".into()),
+            ("DELETED".into(), "2".into())
+        ]
     );
     // And live events after the replay.
     sim.create(configmap("two", "3")).unwrap();
@@ -54,7 +61,10 @@ fn watch_without_a_resource_version_starts_with_the_current_state() {
 #[test]
 fn watch_honours_field_and_label_selectors() {
     let sim = KubeSim::start().unwrap();
-    let mut by_name = Watch::open(&sim, &format!("{CONFIGMAPS}?watch=1&resourceVersion=0&fieldSelector=metadata.name%3Dwanted"));
+    let mut by_name = Watch::open(
+        &sim,
+        &format!("{CONFIGMAPS}?watch=1&resourceVersion=0&fieldSelector=metadata.name%3Dwanted"),
+    );
     let mut by_label = Watch::open(&sim, "/api/v1/configmaps?watch=1&labelSelector=app%3Dother");
     sim.create(configmap("unwanted", "1")).unwrap();
     sim.create(configmap("wanted", "2")).unwrap();
@@ -82,5 +92,11 @@ fn watch_on_a_single_object_path_sees_only_it() {
     sim.create(configmap("noise", "0")).unwrap();
     sim.create(configmap("solo", "1")).unwrap();
     let event = watch.next_event().unwrap();
-    assert_eq!((event["type"].as_str(), event["object"]["metadata"]["name"].as_str()), (Some("ADDED"), Some("solo")));
+    assert_eq!(
+        (
+            event["type"].as_str(),
+            event["object"]["metadata"]["name"].as_str()
+        ),
+        (Some("ADDED"), Some("solo"))
+    );
 }
