@@ -37,10 +37,16 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 fn fmt_rewrites_in_place_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "m.runbook", MESSY);
-    let out = runbook(["fmt", "m.runbook"]).current_dir(dir.path()).output().code_is(0);
+    let out = runbook(["fmt", "m.runbook"])
+        .current_dir(dir.path())
+        .output()
+        .code_is(0);
     assert!(out.stderr.contains("formatted m.runbook"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), CANONICAL);
-    let again = runbook(["fmt", "m.runbook"]).current_dir(dir.path()).output().code_is(0);
+    let again = runbook(["fmt", "m.runbook"])
+        .current_dir(dir.path())
+        .output()
+        .code_is(0);
     assert_eq!(again.stderr, "");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), CANONICAL);
     // Nothing else is left behind in the directory (the temporary file was renamed).
@@ -52,10 +58,19 @@ fn check_lists_files_that_would_change_without_touching_them() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "messy.runbook", MESSY);
     write(dir.path(), "clean.runbook", CANONICAL);
-    let out = runbook(["fmt", "--check", "messy.runbook", "clean.runbook"]).current_dir(dir.path()).output().code_is(1);
+    let out = runbook(["fmt", "--check", "messy.runbook", "clean.runbook"])
+        .current_dir(dir.path())
+        .output()
+        .code_is(1);
     assert_eq!(out.stdout, "would reformat messy.runbook\n");
-    assert_eq!(std::fs::read_to_string(dir.path().join("messy.runbook")).unwrap(), MESSY);
-    runbook(["fmt", "--check", "clean.runbook"]).current_dir(dir.path()).output().code_is(0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.runbook")).unwrap(),
+        MESSY
+    );
+    runbook(["fmt", "--check", "clean.runbook"])
+        .current_dir(dir.path())
+        .output()
+        .code_is(0);
 }
 
 #[test]
@@ -64,7 +79,10 @@ fn a_file_that_does_not_parse_is_reported_and_never_rewritten() {
     let broken = "step s \"S\" {\n   note (\n}\n";
     let file = write(dir.path(), "broken.runbook", broken);
     let messy = write(dir.path(), "messy.runbook", MESSY);
-    let out = runbook(["fmt", "broken.runbook", "messy.runbook"]).current_dir(dir.path()).output().code_is(2);
+    let out = runbook(["fmt", "broken.runbook", "messy.runbook"])
+        .current_dir(dir.path())
+        .output()
+        .code_is(2);
     assert!(out.stderr.contains("broken.runbook:"), "{}", out.stderr);
     assert!(out.stderr.contains("runbook::parse::"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
@@ -79,13 +97,22 @@ fn rewriting_keeps_the_file_permissions() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "m.runbook", MESSY);
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
-    runbook(["fmt"]).arg(file.display().to_string()).output().code_is(0);
-    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+    runbook(["fmt"])
+        .arg(file.display().to_string())
+        .output()
+        .code_is(0);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
 }
 
 #[test]
 fn repository_runbooks_are_formatted_and_keep_their_meaning() {
-    runbook(["fmt", "--check", "runbooks", "tests/fixtures/accept"]).current_dir(repo_root()).output().code_is(0);
+    runbook(["fmt", "--check", "runbooks", "tests/fixtures/accept"])
+        .current_dir(repo_root())
+        .output()
+        .code_is(0);
     for dir in ["runbooks", "tests/fixtures/accept"] {
         for entry in walk(&repo_root().join(dir)) {
             let source = std::fs::read_to_string(&entry).unwrap();

@@ -2,6 +2,9 @@
 //! succeeded stops the resume (naming it) unless `--accept-changes`; changed
 //! steps that have not succeeded are simply used.
 
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod run_support;
 
@@ -20,18 +23,36 @@ fn failed_at_step_3(ws: &Workspace) -> String {
 fn a_changed_succeeded_step_stops_the_resume_naming_it() {
     let ws = Workspace::new();
     let id = failed_at_step_3(&ws);
-    ws.edit("three_steps.runbook", "echo s2 >> out.txt", "echo s2-changed >> out.txt");
+    ws.edit(
+        "three_steps.runbook",
+        "echo s2 >> out.txt",
+        "echo s2-changed >> out.txt",
+    );
     ws.touch("gate");
 
     let out = ws.cmd(["resume", &id]).output();
-    assert!(matches!(out.code, Some(1) | Some(2)), "{out:?}");
-    assert!(out.stderr.contains("s2"), "names the changed step: {}", out.stderr);
-    assert!(!out.stderr.contains("`s1`"), "s1 did not change: {}", out.stderr);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("step `s2`"),
+        "names the changed step: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("`s1`"),
+        "s1 did not change: {}",
+        out.stderr
+    );
     assert!(out.stderr.contains("--accept-changes"), "{}", out.stderr);
     assert_eq!(ws.lines("out.txt"), ["s1", "s2"], "nothing ran");
 
-    ws.cmd(["resume", &id, "--accept-changes"]).output().assert_code(0);
-    assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3"], "succeeded steps are not re-run");
+    ws.cmd(["resume", &id, "--accept-changes"])
+        .output()
+        .assert_code(0);
+    assert_eq!(
+        ws.lines("out.txt"),
+        ["s1", "s2", "s3"],
+        "succeeded steps are not re-run"
+    );
 }
 
 #[test]
@@ -52,7 +73,11 @@ fn a_changed_pending_step_is_used() {
 fn comments_and_layout_are_not_changes() {
     let ws = Workspace::new();
     let id = failed_at_step_3(&ws);
-    ws.edit("three_steps.runbook", "step s1 \"First\" {", "# a new comment\nstep s1 \"First\" {");
+    ws.edit(
+        "three_steps.runbook",
+        "step s1 \"First\" {",
+        "# a new comment\nstep s1 \"First\" {",
+    );
     ws.touch("gate");
     ws.cmd(["resume", &id]).output().assert_code(0);
     assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3"]);

@@ -6,6 +6,9 @@
 //! Trials are seeded (`RUNBOOK_TEST_SEED` replays a printed seed) and split
 //! over several tests so they run in parallel.
 
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod run_support;
 
@@ -17,9 +20,12 @@ const STEPS: usize = 30;
 const TRIALS_PER_TEST: usize = 5;
 
 fn thirty_steps() -> String {
-    let mut text = String::from("runbook \"Thirty steps\" {\n  id \"T-RUN-CRASH\"\n  owner \"tests\"\n}\n");
+    let mut text =
+        String::from("runbook \"Thirty steps\" {\n  id \"T-RUN-CRASH\"\n  owner \"tests\"\n}\n");
     for n in 1..=STEPS {
-        text.push_str(&format!("\nstep s{n} \"Step {n}\" {{\n  sh \"echo s{n} >> out.txt\"\n}}\n"));
+        text.push_str(&format!(
+            "\nstep s{n} \"Step {n}\" {{\n  sh \"echo s{n} >> out.txt\"\n}}\n"
+        ));
     }
     text
 }
@@ -28,7 +34,11 @@ fn thirty_steps() -> String {
 fn steps_written(ws: &Workspace) -> Vec<usize> {
     ws.lines("out.txt")
         .iter()
-        .map(|l| l.strip_prefix('s').and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("bad line {l:?}")))
+        .map(|l| {
+            l.strip_prefix('s')
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("bad line {l:?}"))
+        })
         .collect()
 }
 
@@ -42,7 +52,10 @@ fn trial(rng: &mut Rng, trial: usize) {
     let mut id: Option<String> = None;
 
     for attempt in 0.. {
-        assert!(attempt < 20, "trial {trial}: no progress after {attempt} attempts");
+        assert!(
+            attempt < 20,
+            "trial {trial}: no progress after {attempt} attempts"
+        );
         let args: Vec<String> = match &id {
             None => vec!["run".into(), "crash.runbook".into()],
             Some(id) => vec!["resume".into(), id.clone()],

@@ -1,5 +1,8 @@
 //! A wrong or missing `--param` is a clear error before anything runs.
 
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod run_support;
 
@@ -11,10 +14,18 @@ fn refused(args: &[&str], mentions: &[&str]) {
     let out = ws.cmd(["run", "params.runbook"]).args(args).output();
     out.assert_code(2);
     for m in mentions {
-        assert!(out.stderr.contains(m), "{args:?}: expected {m:?} in:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(m),
+            "{args:?}: expected {m:?} in:\n{}",
+            out.stderr
+        );
     }
     assert!(!ws.path("out.txt").exists(), "a step ran");
-    assert!(run_support::run_id(&out.all()).is_none(), "a run started: {}", out.all());
+    assert!(
+        run_support::run_id(&out.all()).is_none(),
+        "a run started: {}",
+        out.all()
+    );
     assert!(ws.stored_runs().is_empty(), "a run was stored");
 }
 
@@ -26,12 +37,18 @@ fn a_missing_required_param_is_named() {
 #[test]
 fn a_value_of_the_wrong_type_is_named_with_the_type() {
     refused(&["--param", "replicas=five"], &["replicas", "int", "five"]);
-    refused(&["--param", "replicas=3", "--param", "dry=maybe"], &["dry", "bool"]);
+    refused(
+        &["--param", "replicas=3", "--param", "dry=maybe"],
+        &["dry", "bool"],
+    );
 }
 
 #[test]
 fn an_unknown_param_is_named() {
-    refused(&["--param", "replicas=3", "--param", "replica=4"], &["replica"]);
+    refused(
+        &["--param", "replicas=3", "--param", "replica=4"],
+        &["replica"],
+    );
 }
 
 #[test]
@@ -43,7 +60,10 @@ fn a_param_without_a_value_is_an_error() {
 fn good_params_are_used() {
     let ws = Workspace::new();
     ws.fixture("params.runbook");
-    let (out, _) = ws.run("params.runbook", &["--param", "replicas=3", "-p", "name=api"]);
+    let (out, _) = ws.run(
+        "params.runbook",
+        &["--param", "replicas=3", "-p", "name=api"],
+    );
     out.assert_code(0);
     assert_eq!(ws.lines("out.txt"), ["api=3"]);
 }

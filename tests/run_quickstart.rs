@@ -1,6 +1,9 @@
 //! `runbooks/quickstart.runbook`, the README's first command, runs end to end
 //! and rolls back.
 
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod run_support;
 
@@ -20,14 +23,25 @@ fn the_quickstart_runs_end_to_end_and_rolls_back() {
 
     let greeting = std::fs::read_to_string(workdir.join("greeting.txt")).unwrap();
     assert_eq!(greeting, "hello from runbook\n");
-    assert_eq!(std::fs::read_to_string(workdir.join("published.txt")).unwrap(), greeting);
+    assert_eq!(
+        std::fs::read_to_string(workdir.join("published.txt")).unwrap(),
+        greeting
+    );
     assert!(workdir.join("ready").exists());
-    assert!(out.all().contains("working in"), "notes are shown: {}", out.all());
+    assert!(
+        out.all().contains("working in"),
+        "notes are shown: {}",
+        out.all()
+    );
 
     let log = ws.cmd(["log", &id]).output();
     log.assert_code(0);
     assert!(log.stdout.contains("published:"), "{}", log.stdout);
-    assert!(log.stdout.contains("Publish the greeting to"), "{}", log.stdout);
+    assert!(
+        log.stdout.contains("Publish the greeting to"),
+        "{}",
+        log.stdout
+    );
 
     ws.cmd(["rollback", &id]).output().assert_code(0);
     assert!(!workdir.exists(), "the undos removed the scratch directory");

@@ -1,6 +1,9 @@
 //! `runbook rollback RUN` runs the registered undos in reverse order (a
 //! failed step's too), then the `rollback` block; a killed rollback resumes.
 
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod run_support;
 
@@ -23,14 +26,26 @@ fn undos_run_in_reverse_order_then_the_rollback_block() {
     ws.cmd(["rollback", &id]).output().assert_code(0);
     assert_eq!(
         ws.lines("out.txt")[4..],
-        ["undo-four", "undo-three", "undo-two-start", "undo-two", "undo-one", "cleanup"]
+        [
+            "undo-four",
+            "undo-three",
+            "undo-two-start",
+            "undo-two",
+            "undo-one",
+            "cleanup"
+        ]
     );
     let status = ws.cmd(["status", &id]).output();
     assert!(status.stdout.contains("rolled-back"), "{}", status.stdout);
 
     // Nothing is undone twice.
     let again = ws.cmd(["rollback", &id]).output();
-    assert_ne!(again.code, Some(1), "{}", again.all());
+    again.assert_code(0);
+    assert!(
+        again.all().contains("already rolled back"),
+        "{}",
+        again.all()
+    );
     assert_eq!(ws.lines("out.txt").len(), 10);
 }
 
@@ -39,15 +54,28 @@ fn a_killed_rollback_resumes_without_repeating_finished_undos() {
     let ws = Workspace::new();
     let id = failed_at_four(&ws);
     let mut runner = ws.spawn("rollback1", &["rollback", &id]);
-    ws.wait_until("undo of two starts", || ws.lines("out.txt").contains(&"undo-two-start".to_string()));
+    ws.wait_until("undo of two starts", || {
+        ws.lines("out.txt").contains(&"undo-two-start".to_string())
+    });
     runner.kill9();
-    assert_eq!(ws.lines("out.txt")[4..], ["undo-four", "undo-three", "undo-two-start"]);
+    assert_eq!(
+        ws.lines("out.txt")[4..],
+        ["undo-four", "undo-three", "undo-two-start"]
+    );
 
     ws.touch("release");
     ws.cmd(["rollback", &id]).output().assert_code(0);
     assert_eq!(
         ws.lines("out.txt")[4..],
-        ["undo-four", "undo-three", "undo-two-start", "undo-two-start", "undo-two", "undo-one", "cleanup"],
+        [
+            "undo-four",
+            "undo-three",
+            "undo-two-start",
+            "undo-two-start",
+            "undo-two",
+            "undo-one",
+            "cleanup"
+        ],
         "only the interrupted undo ran again"
     );
 }

@@ -1,41 +1,115 @@
 //! A secret param never reaches the store, the journal or the terminal, even
-//! when a command echoes it, a note shows it, a step binding holds it or an
-//! error message contains it.
+//! when a command echoes it, a note shows it or an error message contains
+//! it; it is not stored, so a resume asks for it again.
+
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 mod run_support;
 
+use common::Output;
 use run_support::{contains, Workspace};
 
 const TOKEN: &str = "s3cr3t-Tok3n-4f9a1c";
+
+fn assert_not_shown(outputs: &[Output]) {
+    for o in outputs {
+        assert!(
+            !contains(&o.stdout_bytes, TOKEN.as_bytes()),
+            "in stdout: {}",
+            o.stdout
+        );
+        assert!(
+            !contains(&o.stderr_bytes, TOKEN.as_bytes()),
+            "in stderr: {}",
+            o.stderr
+        );
+    }
+}
+
+fn assert_not_stored(ws: &Workspace) {
+    assert!(
+        !run_support::files_under(&ws.state).is_empty(),
+        "the run was stored"
+    );
+    let leaked = ws.state_files_containing(TOKEN.as_bytes());
+    assert!(leaked.is_empty(), "the secret is in {leaked:?}");
+}
 
 #[test]
 fn a_secret_param_is_never_written_or_shown() {
     let ws = Workspace::new();
     ws.fixture("secret.runbook");
-    let (out, id) = ws.run("secret.runbook", &["--param", &format!("token={TOKEN}")]);
+    let token_param = format!("token={TOKEN}");
+    let (out, id) = ws.run("secret.runbook", &["--param", &token_param]);
     out.assert_code(1);
     // The command itself did get the real value.
     assert_eq!(ws.lines("token.txt"), [TOKEN]);
-    assert!(out.all().contains("***"), "redacted, not dropped: {}", out.all());
+    assert!(
+        out.all().contains("the token *** was rejected"),
+        "redacted, not dropped: {}",
+        out.all()
+    );
 
-    let mut shown = vec![out];
-    shown.push(ws.cmd(["status", &id]).output());
-    shown.push(ws.cmd(["status", &id, "--json"]).output());
-    shown.push(ws.cmd(["log", &id]).output());
-    shown.push(ws.cmd(["log", &id, "--json"]).output());
-    shown.push(ws.cmd(["runs", "--json"]).output());
-    for o in &shown[1..] {
+    let mut shown = vec![
+        ws.cmd(["status", &id]).output(),
+        ws.cmd(["status", &id, "--json"]).output(),
+        ws.cmd(["log", &id]).output(),
+        ws.cmd(["log", &id, "--json"]).output(),
+        ws.cmd(["runs", "--json"]).output(),
+    ];
+    for o in &shown {
         o.assert_code(0);
     }
-    for o in &shown {
-        assert!(!contains(&o.stdout_bytes, TOKEN.as_bytes()), "in stdout: {}", o.stdout);
-        assert!(!contains(&o.stderr_bytes, TOKEN.as_bytes()), "in stderr: {}", o.stderr);
-    }
-    let log = ws.cmd(["log", &id]).output();
-    assert!(log.stdout.contains("token is ***"), "the echoed line is kept, redacted: {}", log.stdout);
+    assert!(
+        shown[2].stdout.contains("token is ***"),
+        "the echoed line is kept, redacted: {}",
+        shown[2].stdout
+    );
+    assert!(
+        shown[2].stdout.contains("Bearer ***"),
+        "the note is kept, redacted: {}",
+        shown[2].stdout
+    );
+    shown.push(out);
+    assert_not_shown(&shown);
+    assert_not_stored(&ws);
 
-    assert!(!run_support::files_under(&ws.state).is_empty(), "the run was stored");
-    let leaked = ws.state_files_containing(TOKEN.as_bytes());
-    assert!(leaked.is_empty(), "the secret is in {leaked:?}");
+    // Not stored, so not restored: resuming needs it again.
+    ws.edit(
+        "secret.runbook",
+        "assert token == \"\"",
+        "assert token != \"\"",
+    );
+    let without = ws.cmd(["resume", &id]).output();
+    without.assert_code(2);
+    assert!(
+        without.stderr.contains("--param token="),
+        "{}",
+        without.stderr
+    );
+    let with = ws.cmd(["resume", &id, "--param", &token_param]).output();
+    with.assert_code(0);
+    assert_not_shown(&[without, with]);
+    assert_not_stored(&ws);
+}
+
+#[test]
+fn a_step_binding_holding_a_secret_is_refused_without_showing_it() {
+    let ws = Workspace::new();
+    ws.write(
+        "bind.runbook",
+        "runbook \"Bind\" {\n  id \"T-RUN-BIND\"\n  owner \"tests\"\n}\n\nparam token: secret\n\n\
+         step bind \"Keep a copy\" {\n  let header = `Bearer ${token}`\n}\n",
+    );
+    let (out, _) = ws.run("bind.runbook", &["--param", &format!("token={TOKEN}")]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("header"),
+        "names the binding: {}",
+        out.stderr
+    );
+    assert_not_shown(&[out]);
+    assert_not_stored(&ws);
 }

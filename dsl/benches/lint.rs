@@ -86,20 +86,41 @@ fn main() {
     // One big file, one core.
     let big = runbook(10_000);
     let mb = big.len() as f64 / 1e6;
-    let mut t = Timings { parse: Duration::ZERO, check: Duration::ZERO, lint: Duration::ZERO };
+    let mut t = Timings {
+        parse: Duration::ZERO,
+        check: Duration::ZERO,
+        lint: Duration::ZERO,
+    };
     let problems = lint_once(&big, &checker, &classes, &mut t); // warm-up, and a sanity check
     assert_eq!(problems, 0, "the generated runbook should be clean");
     let rounds = 3;
-    t = Timings { parse: Duration::ZERO, check: Duration::ZERO, lint: Duration::ZERO };
+    t = Timings {
+        parse: Duration::ZERO,
+        check: Duration::ZERO,
+        lint: Duration::ZERO,
+    };
     for _ in 0..rounds {
         lint_once(&big, &checker, &classes, &mut t);
     }
     let total = (t.parse + t.check + t.lint).as_secs_f64() / rounds as f64;
-    println!("10,000-step runbook: {:.2} MB, {} lines", mb, big.lines().count());
-    println!("  one core: {:.1} MB/s ({:.0} ms per pass; target ≥ 10 MB/s)", mb / total, total * 1e3);
+    println!(
+        "10,000-step runbook: {:.2} MB, {} lines",
+        mb,
+        big.lines().count()
+    );
+    println!(
+        "  one core: {:.1} MB/s ({:.0} ms per pass; target ≥ 10 MB/s)",
+        mb / total,
+        total * 1e3
+    );
     for (name, d) in [("parse", t.parse), ("check", t.check), ("lint", t.lint)] {
         let secs = d.as_secs_f64() / rounds as f64;
-        println!("    {name:<5} {:>6.0} ms  {:>5.1} MB/s  {:>3.0}%", secs * 1e3, mb / secs, 100.0 * secs / total);
+        println!(
+            "    {name:<5} {:>6.0} ms  {:>5.1} MB/s  {:>3.0}%",
+            secs * 1e3,
+            mb / secs,
+            100.0 * secs / total
+        );
     }
 
     // A directory of 1,000 files of about 100 lines, two threads.
@@ -107,9 +128,13 @@ fn main() {
     let small = runbook(9);
     let lines = small.lines().count();
     for i in 0..1000 {
-        std::fs::write(dir.path().join(format!("rb-{i:04}.runbook")), &small).expect("write a runbook");
+        std::fs::write(dir.path().join(format!("rb-{i:04}.runbook")), &small)
+            .expect("write a runbook");
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a thread pool");
     let mut best = Duration::MAX;
     for _ in 0..3 {
         let start = Instant::now();
@@ -123,7 +148,11 @@ fn main() {
                 .par_iter()
                 .map(|p| {
                     let text = std::fs::read_to_string(p).expect("read a runbook");
-                    let mut t = Timings { parse: Duration::ZERO, check: Duration::ZERO, lint: Duration::ZERO };
+                    let mut t = Timings {
+                        parse: Duration::ZERO,
+                        check: Duration::ZERO,
+                        lint: Duration::ZERO,
+                    };
                     lint_once(&text, &checker, &classes, &mut t)
                 })
                 .sum()
@@ -131,7 +160,10 @@ fn main() {
         assert_eq!(problems, 0);
         best = best.min(start.elapsed());
     }
-    println!("1,000 runbooks of {lines} lines: {:.0} ms on 2 threads, in process (target < 500 ms)", best.as_secs_f64() * 1e3);
+    println!(
+        "1,000 runbooks of {lines} lines: {:.0} ms on 2 threads, in process (target < 500 ms)",
+        best.as_secs_f64() * 1e3
+    );
 
     if let Some(bin) = std::env::var_os("RUNBOOK_BIN") {
         let mut best = Duration::MAX;
@@ -148,6 +180,9 @@ fn main() {
             best = best.min(start.elapsed());
             println!("  `runbook lint DIR` exit status: {status}");
         }
-        println!("1,000 runbooks through `runbook lint DIR`: {:.0} ms wall (target < 500 ms)", best.as_secs_f64() * 1e3);
+        println!(
+            "1,000 runbooks through `runbook lint DIR`: {:.0} ms wall (target < 500 ms)",
+            best.as_secs_f64() * 1e3
+        );
     }
 }

@@ -66,10 +66,18 @@ fn every_snippet_renders_its_golden_diagnostic() {
         let source = std::fs::read_to_string(&snippet).unwrap();
         let name = snippet.file_name().unwrap().to_string_lossy().into_owned();
         let all = diagnostics(&source);
-        let matching: Vec<_> = all.iter().filter(|d| d.code().is_some_and(|c| c.to_string() == code)).collect();
+        let matching: Vec<_> = all
+            .iter()
+            .filter(|d| d.code().is_some_and(|c| c.to_string() == code))
+            .collect();
         if matching.is_empty() {
-            let got: Vec<String> = all.iter().filter_map(|d| d.code().map(|c| c.to_string())).collect();
-            failures.push(format!("{name}: expected a `{code}` diagnostic, got {got:?}"));
+            let got: Vec<String> = all
+                .iter()
+                .filter_map(|d| d.code().map(|c| c.to_string()))
+                .collect();
+            failures.push(format!(
+                "{name}: expected a `{code}` diagnostic, got {got:?}"
+            ));
             continue;
         }
         let mut rendered = HEADER.to_string();
@@ -84,10 +92,17 @@ fn every_snippet_renders_its_golden_diagnostic() {
         }
         let expected = std::fs::read_to_string(&out).unwrap_or_default();
         if expected != rendered {
-            failures.push(format!("{}:\n--- expected\n{expected}\n--- got\n{rendered}", out.display()));
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}\n--- got\n{rendered}",
+                out.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "diagnostic goldens differ (UPDATE_GOLDEN=1 to accept):\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "diagnostic goldens differ (UPDATE_GOLDEN=1 to accept):\n{}",
+        failures.join("\n\n")
+    );
 }
 
 /// Every `code(runbook::…)` declared in the crate's source has a snippet,
@@ -95,14 +110,26 @@ fn every_snippet_renders_its_golden_diagnostic() {
 #[test]
 fn every_declared_code_has_a_golden() {
     let mut declared = BTreeSet::new();
-    collect_codes(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut declared);
+    collect_codes(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut declared,
+    );
     assert!(declared.len() > 10, "found too few codes: {declared:?}");
     let covered: BTreeSet<String> = snippets().iter().map(|s| code_of(s)).collect();
     let exempt: BTreeSet<String> = NO_SNIPPET.iter().map(|(c, _)| c.to_string()).collect();
-    let missing: Vec<_> = declared.difference(&covered).filter(|c| !exempt.contains(*c)).collect();
-    assert!(missing.is_empty(), "codes without a golden snippet in tests/golden/diagnostics: {missing:?}");
+    let missing: Vec<_> = declared
+        .difference(&covered)
+        .filter(|c| !exempt.contains(*c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a golden snippet in tests/golden/diagnostics: {missing:?}"
+    );
     let stale: Vec<_> = covered.difference(&declared).collect();
-    assert!(stale.is_empty(), "goldens for codes that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "goldens for codes that no longer exist: {stale:?}"
+    );
 }
 
 fn collect_codes(dir: &Path, out: &mut BTreeSet<String>) {
@@ -113,7 +140,10 @@ fn collect_codes(dir: &Path, out: &mut BTreeSet<String>) {
         } else if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path).unwrap();
             for part in text.split("code(runbook::").skip(1) {
-                let code: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
+                let code: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
                 out.insert(format!("runbook::{code}"));
             }
         }

@@ -24,18 +24,35 @@ fn every_input_formats_to_its_golden_output() {
     let mut failures = Vec::new();
     for input in inputs {
         let source = std::fs::read_to_string(&input).unwrap();
-        let formatted = format_source(&source).unwrap_or_else(|e| panic!("{}: {e:?}", input.display()));
-        let expected_path = PathBuf::from(input.to_string_lossy().replace(".in.runbook", ".out.runbook"));
+        let formatted =
+            format_source(&source).unwrap_or_else(|e| panic!("{}: {e:?}", input.display()));
+        let expected_path = PathBuf::from(
+            input
+                .to_string_lossy()
+                .replace(".in.runbook", ".out.runbook"),
+        );
         if update {
             std::fs::write(&expected_path, &formatted).unwrap();
             continue;
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if formatted != expected {
-            failures.push(format!("{}:\n--- expected\n{expected}\n--- got\n{formatted}", expected_path.display()));
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}\n--- got\n{formatted}",
+                expected_path.display()
+            ));
         }
         // The output is a fixed point.
-        assert_eq!(format_source(&formatted).unwrap(), formatted, "{} is not idempotent", input.display());
+        assert_eq!(
+            format_source(&formatted).unwrap(),
+            formatted,
+            "{} is not idempotent",
+            input.display()
+        );
     }
-    assert!(failures.is_empty(), "formatter goldens differ (UPDATE_GOLDEN=1 to accept):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "formatter goldens differ (UPDATE_GOLDEN=1 to accept):\n{}",
+        failures.join("\n")
+    );
 }

@@ -22,7 +22,10 @@ fn warnings(body: &str) -> Vec<LintWarning> {
 fn an_effect_without_undo_warns_at_the_step() {
     let src = "let app = kube::deployment(\"ns\", \"x\")\nstep s \"S\" {\n  run app.scale(3)\n}\n";
     let w = warnings(src);
-    assert!(matches!(&w[..], [LintWarning::MissingUndo { step, .. }] if step == "s"), "{w:?}");
+    assert!(
+        matches!(&w[..], [LintWarning::MissingUndo { step, .. }] if step == "s"),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -33,7 +36,10 @@ fn an_undo_anywhere_in_the_step_satisfies_missing_undo() {
 
 #[test]
 fn shell_commands_and_effects_in_any_statement_count() {
-    assert_eq!(names("step s \"S\" {\n  sh \"make deploy\"\n}\n"), ["missing_undo"]);
+    assert_eq!(
+        names("step s \"S\" {\n  sh \"make deploy\"\n}\n"),
+        ["missing_undo"]
+    );
     let src = "let db = pg::connect(env(\"DB\"))\nstep s \"S\" {\n  let n = db.execute(\"DELETE FROM t\")\n}\n";
     assert_eq!(names(src), ["missing_undo"]);
 }
@@ -51,19 +57,28 @@ fn reads_and_operator_gated_effects_do_not_need_undo() {
 
 #[test]
 fn run_of_an_unknown_function_is_assumed_to_be_an_effect() {
-    assert_eq!(names("step s \"S\" {\n  run my_action(1)\n}\n"), ["missing_undo"]);
+    assert_eq!(
+        names("step s \"S\" {\n  run my_action(1)\n}\n"),
+        ["missing_undo"]
+    );
 }
 
 #[test]
 fn rollback_steps_are_clean_up_and_need_no_undo() {
-    assert_eq!(names("rollback \"R\" {\n  step r \"R\" {\n    sh \"restore\"\n  }\n}\n"), Vec::<&str>::new());
+    assert_eq!(
+        names("rollback \"R\" {\n  step r \"R\" {\n    sh \"restore\"\n  }\n}\n"),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
 fn an_allow_comment_waives_the_named_lint_for_the_node_below_only() {
     let src = "# lint:allow(missing_undo) a load test changes nothing\nstep a \"A\" {\n  sh \"load-test\"\n}\n\nstep b \"B\" {\n  sh \"load-test\"\n}\n";
     let w = warnings(src);
-    assert!(matches!(&w[..], [LintWarning::MissingUndo { step, .. }] if step == "b"), "{w:?}");
+    assert!(
+        matches!(&w[..], [LintWarning::MissingUndo { step, .. }] if step == "b"),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -76,7 +91,10 @@ fn an_allow_comment_naming_an_unknown_lint_warns() {
 fn expect_without_deadline_warns_only_without_step_timeout() {
     let src = "let app = kube::deployment(\"ns\", \"x\")\nstep a \"A\" {\n  expect app.rollout_complete()\n  expect app.rollout_complete() within 5m\n}\nstep b \"B\" timeout 10m {\n  expect app.rollout_complete()\n}\n";
     let w = warnings(src);
-    assert!(matches!(&w[..], [LintWarning::UnboundedExpect { step, .. }] if step == "a"), "{w:?}");
+    assert!(
+        matches!(&w[..], [LintWarning::UnboundedExpect { step, .. }] if step == "a"),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -102,7 +120,9 @@ fn unquoted_string_params_in_shell_templates_warn_at_the_interpolation() {
     let spans: Vec<&str> = lint(&rb, &support::table())
         .iter()
         .filter_map(|w| match w {
-            LintWarning::UnquotedInterpolation { span, .. } => Some(&source[span.offset()..span.offset() + span.len()]),
+            LintWarning::UnquotedInterpolation { span, .. } => {
+                Some(&source[span.offset()..span.offset() + span.len()])
+            }
             _ => None,
         })
         .collect();

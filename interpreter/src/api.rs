@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::diagnostic::RunDiagnostic;
 use crate::event::EventKind;
 use crate::exec::{ExecOptions, Executor, Outcome};
-use crate::output::Output;
+use crate::output::{Display, Output};
 use crate::params::{self, ResolvedParams};
 use crate::plan::{self, Overrides};
 use crate::record::{now, Approval, RunRecord, RunStatus, FORMAT_VERSION};
@@ -63,8 +63,8 @@ pub struct Options {
     pub kube: KubeOptions,
     /// Standard input is a terminal (`confirm` prompts there).
     pub interactive: bool,
-    /// Standard output is a terminal (live status line).
-    pub live: bool,
+    /// Plain lines, a live status line, or nothing.
+    pub display: Display,
 }
 
 /// How an execution ended.
@@ -117,7 +117,7 @@ struct Prepared {
 
 fn prepare(src: &Source, opts: &Options) -> Prepared {
     let redactor = Redactor::new();
-    let out = Output::new(redactor.clone(), opts.live);
+    let out = Output::new(redactor.clone(), opts.display);
     let base_dir = src
         .path
         .parent()

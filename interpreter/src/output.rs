@@ -14,8 +14,21 @@ use crate::event::{Event, EventKind};
 use crate::redact::Redactor;
 use crate::store::Journal;
 
+/// How runs show themselves on the terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Display {
+    /// Plain lines (pipes, CI, tests).
+    #[default]
+    Plain,
+    /// Plain lines plus a redrawn status line (stdout is a terminal).
+    Live,
+    /// Nothing (benchmarks, embedding); the journal is still written.
+    Quiet,
+}
+
 /// Terminal + journal, with redaction.
 pub struct Output {
+    quiet: bool,
     redactor: Redactor,
     journal: Mutex<Option<Arc<dyn Journal>>>,
     live: Option<Mutex<LiveLine>>,
@@ -32,11 +45,13 @@ struct LiveLine {
 }
 
 impl Output {
-    /// `live`: draw a status line (stdout is a terminal). Events are
+    /// Events are
     /// recorded once a journal is attached ([`Output::set_journal`]); a dry
     /// run never attaches one.
-    pub fn new(redactor: Redactor, live: bool) -> Arc<Output> {
+    pub fn new(redactor: Redactor, display: Display) -> Arc<Output> {
+        let live = display == Display::Live;
         let out = Arc::new(Output {
+            quiet: display == Display::Quiet,
             redactor,
             journal: Mutex::new(None),
             live: live.then(|| {
@@ -90,6 +105,9 @@ impl Output {
 
     /// Print one line (redacted).
     pub fn line(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
         let text = self.r(text);
         let mut stdout = std::io::stdout().lock();
         match &self.live {

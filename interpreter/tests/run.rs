@@ -123,7 +123,7 @@ impl Fixture {
             verbose: false,
             kube: Default::default(),
             interactive: false,
-            live: false,
+            display: Default::default(),
         }
     }
 

@@ -10,7 +10,10 @@ use thiserror::Error;
 #[derive(Debug, Error, Diagnostic)]
 pub enum FileError {
     #[error("{path}: no such file or directory")]
-    #[diagnostic(code(runbook::io::not_found), help("check the path; directories are searched for *.runbook files"))]
+    #[diagnostic(
+        code(runbook::io::not_found),
+        help("check the path; directories are searched for *.runbook files")
+    )]
     NotFound { path: String },
 
     #[error("{path}: cannot read: {source}")]
@@ -22,11 +25,17 @@ pub enum FileError {
     },
 
     #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]
-    #[diagnostic(code(runbook::io::not_utf8), help("runbooks are UTF-8 text; re-save the file as UTF-8"))]
+    #[diagnostic(
+        code(runbook::io::not_utf8),
+        help("runbooks are UTF-8 text; re-save the file as UTF-8")
+    )]
     NotUtf8 { path: String, offset: usize },
 
     #[error("{path}: cannot write: {source}")]
-    #[diagnostic(code(runbook::io::unwritable), help("check the file's and its directory's permissions; the file was left as it was"))]
+    #[diagnostic(
+        code(runbook::io::unwritable),
+        help("check the file's and its directory's permissions; the file was left as it was")
+    )]
     Unwritable {
         path: String,
         #[source]
@@ -34,7 +43,10 @@ pub enum FileError {
     },
 
     #[error("{path}: no *.runbook files in this directory")]
-    #[diagnostic(code(runbook::io::no_runbooks), help("name runbook files with the .runbook extension"))]
+    #[diagnostic(
+        code(runbook::io::no_runbooks),
+        help("name runbook files with the .runbook extension")
+    )]
     NoRunbooks { path: String },
 }
 
@@ -60,12 +72,17 @@ pub fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<FileError>)> {
             let walker = walkdir::WalkDir::new(path).sort_by_file_name();
             for entry in walker {
                 match entry {
-                    Ok(e) if e.file_type().is_file() && is_runbook(e.path()) => out.push((e.into_path(), None)),
+                    Ok(e) if e.file_type().is_file() && is_runbook(e.path()) => {
+                        out.push((e.into_path(), None))
+                    }
                     Ok(_) => {}
                     Err(err) => {
                         let at = err.path().unwrap_or(path).to_path_buf();
                         let error = match err.into_io_error() {
-                            Some(source) => FileError::Unreadable { path: at.display().to_string(), source },
+                            Some(source) => FileError::Unreadable {
+                                path: at.display().to_string(),
+                                source,
+                            },
                             None => FileError::Unreadable {
                                 path: at.display().to_string(),
                                 source: std::io::Error::other("filesystem loop"),
@@ -76,12 +93,22 @@ pub fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<FileError>)> {
                 }
             }
             if out.len() == before {
-                out.push((path.clone(), Some(FileError::NoRunbooks { path: path.display().to_string() })));
+                out.push((
+                    path.clone(),
+                    Some(FileError::NoRunbooks {
+                        path: path.display().to_string(),
+                    }),
+                ));
             }
         } else if path.exists() {
             out.push((path.clone(), None));
         } else {
-            out.push((path.clone(), Some(FileError::NotFound { path: path.display().to_string() })));
+            out.push((
+                path.clone(),
+                Some(FileError::NotFound {
+                    path: path.display().to_string(),
+                }),
+            ));
         }
     }
     out

@@ -25,14 +25,22 @@ pub fn fmt(args: FmtArgs) -> u8 {
         let text = match file.text {
             Ok(text) => text,
             Err(e) => {
-                failed.push(FileReport { path: display, source: None, diagnostics: vec![Box::new(e)] });
+                failed.push(FileReport {
+                    path: display,
+                    source: None,
+                    diagnostics: vec![Box::new(e)],
+                });
                 continue;
             }
         };
         let formatted = match format_source(&text) {
             Ok(formatted) => formatted,
             Err(e) => {
-                failed.push(FileReport { path: display, source: Some(Arc::new(text)), diagnostics: vec![Box::new(e)] });
+                failed.push(FileReport {
+                    path: display,
+                    source: Some(Arc::new(text)),
+                    diagnostics: vec![Box::new(e)],
+                });
                 continue;
             }
         };
@@ -43,8 +51,15 @@ pub fn fmt(args: FmtArgs) -> u8 {
             println!("would reformat {display}");
             changed.push(display);
         } else if let Err(source) = write_atomically(&file.path, &formatted) {
-            let error = FileError::Unwritable { path: display.clone(), source };
-            failed.push(FileReport { path: display, source: None, diagnostics: vec![Box::new(error)] });
+            let error = FileError::Unwritable {
+                path: display.clone(),
+                source,
+            };
+            failed.push(FileReport {
+                path: display,
+                source: None,
+                diagnostics: vec![Box::new(error)],
+            });
         } else {
             eprintln!("formatted {display}");
         }
@@ -54,7 +69,10 @@ pub fn fmt(args: FmtArgs) -> u8 {
         return exit::USAGE;
     }
     if !changed.is_empty() {
-        eprintln!("{} file(s) would be reformatted; run `runbook fmt` on them", changed.len());
+        eprintln!(
+            "{} file(s) would be reformatted; run `runbook fmt` on them",
+            changed.len()
+        );
         return exit::FAILED;
     }
     exit::OK

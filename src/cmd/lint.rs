@@ -40,7 +40,13 @@ pub fn lint_file(file: SourceFile, checker: &Checker<'_>, classes: &CallClasses)
     let path = file.display();
     let text = match file.text {
         Ok(text) => text,
-        Err(e) => return FileReport { path, source: None, diagnostics: vec![Box::new(e)] },
+        Err(e) => {
+            return FileReport {
+                path,
+                source: None,
+                diagnostics: vec![Box::new(e)],
+            }
+        }
     };
     let mut diagnostics: Vec<(usize, Box<dyn Diagnostic + Send + Sync>)> = Vec::new();
     match runbook_dsl::parse(&text) {
@@ -55,11 +61,17 @@ pub fn lint_file(file: SourceFile, checker: &Checker<'_>, classes: &CallClasses)
         }
     }
     diagnostics.sort_by_key(|(at, _)| *at);
-    FileReport { path, source: Some(Arc::new(text)), diagnostics: diagnostics.into_iter().map(|(_, d)| d).collect() }
+    FileReport {
+        path,
+        source: Some(Arc::new(text)),
+        diagnostics: diagnostics.into_iter().map(|(_, d)| d).collect(),
+    }
 }
 
 fn offset(d: &dyn Diagnostic) -> usize {
-    d.labels().and_then(|mut l| l.next()).map_or(0, |l| l.offset())
+    d.labels()
+        .and_then(|mut l| l.next())
+        .map_or(0, |l| l.offset())
 }
 
 fn summary(files: usize, totals: Totals) -> String {

@@ -41,7 +41,10 @@ impl Totals {
 }
 
 fn is_warning(d: &dyn Diagnostic) -> bool {
-    matches!(d.severity(), Some(Severity::Warning) | Some(Severity::Advice))
+    matches!(
+        d.severity(),
+        Some(Severity::Warning) | Some(Severity::Advice)
+    )
 }
 
 /// Render every diagnostic of every report in `format`.
@@ -49,9 +52,15 @@ pub fn render(reports: Vec<FileReport>, format: LintFormat) -> String {
     let mut out = String::new();
     let handler = human_handler();
     for report in reports {
-        let FileReport { path, source, diagnostics } = report;
+        let FileReport {
+            path,
+            source,
+            diagnostics,
+        } = report;
         for diagnostic in diagnostics {
-            let position = source.as_deref().and_then(|s| Position::of(diagnostic.as_ref(), s));
+            let position = source
+                .as_deref()
+                .and_then(|s| Position::of(diagnostic.as_ref(), s));
             match format {
                 LintFormat::Human => human(&mut out, &handler, &path, source.clone(), diagnostic),
                 LintFormat::Json => json(&mut out, &path, position, diagnostic.as_ref()),
@@ -69,7 +78,9 @@ pub fn human_handler() -> GraphicalReportHandler {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100)
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100)
 }
 
 /// One diagnostic, graphically, with its file's source and name.
@@ -81,7 +92,9 @@ pub fn human(
     diagnostic: Box<dyn Diagnostic + Send + Sync>,
 ) {
     let report = match source {
-        Some(source) => Report::new_boxed(diagnostic).with_source_code(NamedSource::new(path, source)),
+        Some(source) => {
+            Report::new_boxed(diagnostic).with_source_code(NamedSource::new(path, source))
+        }
         None => Report::new_boxed(diagnostic),
     };
     if handler.render_report(out, report.as_ref()).is_err() {
@@ -108,7 +121,12 @@ impl Position {
         let primary = labels.iter().find(|l| l.primary()).or(labels.first())?;
         let (line, column) = line_column(source, primary.offset());
         let (end_line, end_column) = line_column(source, primary.offset() + primary.len());
-        Some(Position { line, column, end_line, end_column })
+        Some(Position {
+            line,
+            column,
+            end_line,
+            end_column,
+        })
     }
 }
 
@@ -124,7 +142,9 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
 }
 
 fn code(d: &dyn Diagnostic) -> String {
-    d.code().map(|c| c.to_string()).unwrap_or_else(|| "runbook::error".to_string())
+    d.code()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "runbook::error".to_string())
 }
 
 fn json(out: &mut String, path: &str, position: Option<Position>, d: &dyn Diagnostic) {
@@ -161,7 +181,9 @@ fn github(out: &mut String, path: &str, position: Option<Position>, d: &dyn Diag
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use runbook_interpreter::output::Display;
 use runbook_interpreter::{Options, Store};
 use runbook_stdlib::KubeOptions;
 
@@ -24,7 +25,11 @@ pub fn options(store: Arc<dyn Store>, params: &[String], exec: &ExecArgs, dry_ru
             kubeconfig: exec.kubeconfig.clone(),
         },
         interactive: std::io::stdin().is_terminal(),
-        live: std::io::stdout().is_terminal(),
+        display: if std::io::stdout().is_terminal() {
+            Display::Live
+        } else {
+            Display::Plain
+        },
     }
 }
 

@@ -259,6 +259,14 @@ fn apply_is_server_side_with_the_runbook_field_manager_for_every_document() {
         ]
     );
 
+    // With namespace "", each object goes where its manifest says.
+    let elsewhere =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: grafana-db, namespace: monitoring}\n";
+    assert_eq!(h.apply("", elsewhere), ["configmap/grafana-db"]);
+    assert!(sim
+        .get("v1", "ConfigMap", "monitoring", "grafana-db")
+        .is_some());
+
     // An object for another namespace is refused before anything is sent.
     let err = h.eval_err(r#"kube::apply("production", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: staging}\n")"#);
     assert_eq!(err.code, "runbook::run::kube::bad_argument");
@@ -397,6 +405,37 @@ fn a_server_that_hangs_up_is_unreachable_naming_server_kubeconfig_and_context() 
     assert_eq!(
         h.eval::<i64>(r#"kube::deployment("production", "flowengine").replicas()"#),
         3
+    );
+}
+
+#[test]
+fn a_write_whose_answer_is_lost_fails_and_running_it_again_converges() {
+    let (sim, _env, h) = with_flowengine();
+    sim.faults()
+        .drop_after_write("/deployments/flowengine/scale", 1);
+    sim.clear_requests();
+    let err = h.eval_err(r#"kube::deployment("production", "flowengine").scale(6)"#);
+    assert_eq!(err.code, "runbook::run::kube::unreachable");
+    let patches: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(
+        patches.len(),
+        1,
+        "a write that may have happened is not repeated blindly: {patches:#?}"
+    );
+    // The server did scale; running the action again (what resume does)
+    // converges instead of failing or scaling twice.
+    assert_eq!(
+        sim.get("apps/v1", "Deployment", NS, "flowengine").unwrap()["spec"]["replicas"],
+        6
+    );
+    h.eval::<()>(r#"kube::deployment("production", "flowengine").scale(6)"#);
+    assert_eq!(
+        h.sink.effects().last().map(String::as_str),
+        Some("deployment/flowengine: replicas 6 → 6")
     );
 }
 

@@ -1,6 +1,6 @@
 //! Seed, "Validate database capacity": raising max_connections with
-//! `ALTER SYSTEM` leaves a restart pending, which pg_settings shows. A binary
-//! of its own, because ALTER SYSTEM changes the whole (per-binary) server.
+//! `ALTER SYSTEM` leaves a restart pending, which pg_settings shows. On a
+//! private server, because ALTER SYSTEM changes the whole server.
 
 // Tests fail loudly on anything unexpected.
 #![allow(clippy::unwrap_used)]
@@ -11,7 +11,7 @@ use pg_support::Pg;
 
 #[test]
 fn alter_system_then_pending_restart() {
-    let mut pg = Pg::new("seed_alter_system");
+    let mut pg = Pg::private("seed_alter_system");
     if !pg.db.server().is_throwaway() {
         eprintln!("skipped: ALTER SYSTEM would change the shared server named by RUNBOOK_TEST_DATABASE_URL");
         return;

@@ -17,7 +17,8 @@ const GONE_WITHIN: Duration = Duration::from_secs(30);
 
 fn running(pg: &Pg, query: &str) -> usize {
     pg.column(&format!(
-        "SELECT pid::text FROM pg_stat_activity WHERE state = 'active' AND query = '{}'",
+        "SELECT pid::text FROM pg_stat_activity \
+         WHERE datname = current_database() AND state = 'active' AND query = '{}'",
         query.replace('\'', "''")
     ))
     .len()
@@ -85,7 +86,10 @@ fn an_interrupted_dry_run_statement_leaves_nothing_behind() {
         GONE_WITHIN,
         "the update to stop and its transaction to end",
         || {
-            pg.column("SELECT pid::text FROM pg_stat_activity WHERE query LIKE 'UPDATE t SET x = 2%' OR state LIKE 'idle in transaction%'")
+            pg.column(
+                "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() \
+             AND (query LIKE 'UPDATE t SET x = 2%' OR state LIKE 'idle in transaction%')",
+            )
             .is_empty()
         },
     );

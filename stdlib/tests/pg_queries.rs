@@ -347,3 +347,23 @@ fn every_signature_is_registered_with_each_arity() {
         }
     }
 }
+
+/// The interpreter may hold top-level handles as constants: methods must
+/// work on a constant `PgConnection`.
+#[test]
+fn methods_work_on_a_constant_handle() {
+    let mut pg = Pg::new("constant");
+    let handle = pg.ok("db");
+    pg.scope.push_constant_dynamic("conn", handle);
+    assert_eq!(pg.ok("conn.scalar(\"SELECT 7\")").as_int(), Ok(7));
+    assert_eq!(pg.ok("conn.execute(\"SELECT 1\")").as_int(), Ok(1));
+    assert_eq!(
+        pg.ok("conn.setting(\"server_encoding\")").into_string().unwrap(),
+        "UTF8"
+    );
+    eprintln!("A {:?}", pg.ok("db.to_string()"));
+    eprintln!("B {:?}", pg.ok("`${db}`"));
+    eprintln!("C {:?}", pg.ok("conn.to_string()"));
+    let shown = pg.ok("`${conn}`").into_string().unwrap();
+    assert!(shown.starts_with("PgConnection(127.0.0.1:") || !pg.db.server().is_throwaway(), "{shown}");
+}

@@ -27,8 +27,14 @@ where
     let mut command = Command::new(bin());
     command.args(args);
     // A stable, colourless, terminal-free environment: what CI sees.
-    command.env("NO_COLOR", "1").env_remove("RUNBOOK_STATE").env("TERM", "dumb");
-    Cmd { command, stdin: None }
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("RUNBOOK_STATE")
+        .env("TERM", "dumb");
+    Cmd {
+        command,
+        stdin: None,
+    }
 }
 
 /// A `runbook` command being built.
@@ -70,15 +76,23 @@ impl Cmd {
 
     /// Run to the end and capture everything.
     pub fn output(mut self) -> Output {
-        self.command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = self.command.spawn().expect("cannot start the runbook binary");
+        self.command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self
+            .command
+            .spawn()
+            .expect("cannot start the runbook binary");
         let mut pipe = child.stdin.take().expect("stdin is piped");
         let input = self.stdin.take().unwrap_or_default();
         // Written from a thread so a command that does not read cannot block us.
         let writer = std::thread::spawn(move || {
             let _ = pipe.write_all(&input);
         });
-        let out = child.wait_with_output().expect("cannot wait for the runbook binary");
+        let out = child
+            .wait_with_output()
+            .expect("cannot wait for the runbook binary");
         let _ = writer.join();
         Output {
             code: out.status.code(),
@@ -95,7 +109,9 @@ impl Cmd {
         let out = std::fs::File::create(stdout).expect("cannot create the stdout file");
         let err = std::fs::File::create(stderr).expect("cannot create the stderr file");
         self.command.stdin(Stdio::null()).stdout(out).stderr(err);
-        self.command.spawn().expect("cannot start the runbook binary")
+        self.command
+            .spawn()
+            .expect("cannot start the runbook binary")
     }
 }
 

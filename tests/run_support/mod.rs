@@ -32,8 +32,11 @@ impl Workspace {
 
     /// Copy `tests/fixtures/run/<name>` into the workspace.
     pub fn fixture(&self, name: &str) -> PathBuf {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run").join(name);
-        let text = std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/run")
+            .join(name);
+        let text =
+            std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
         self.write(name, &text)
     }
 
@@ -78,7 +81,11 @@ impl Workspace {
         let stdout = self.path(&format!("{tag}.stdout"));
         let stderr = self.path(&format!("{tag}.stderr"));
         let child = self.cmd(args).spawn_logged(&stdout, &stderr);
-        Runner { child, stdout, stderr }
+        Runner {
+            child,
+            stdout,
+            stderr,
+        }
     }
 
     /// The lines of a workspace file (empty if it does not exist yet).
@@ -97,7 +104,11 @@ impl Workspace {
     pub fn state_files_containing(&self, needle: &[u8]) -> Vec<PathBuf> {
         files_under(&self.state)
             .into_iter()
-            .filter(|p| std::fs::read(p).map(|b| contains(&b, needle)).unwrap_or(false))
+            .filter(|p| {
+                std::fs::read(p)
+                    .map(|b| contains(&b, needle))
+                    .unwrap_or(false)
+            })
             .collect()
     }
 
@@ -202,7 +213,9 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {

@@ -2,8 +2,8 @@
 
 use super::printer::{Printer, Sep};
 use crate::ast::{
-    Block, DurationLit, Else, Item, MetaValue, Metadata, Param, Retry, Rollback, Runbook, Section, Span, Step, Stmt,
-    StmtKind, UndoBody,
+    Block, DurationLit, Else, Item, MetaValue, Metadata, Param, Retry, Rollback, Runbook, Section,
+    Span, Step, Stmt, StmtKind, UndoBody,
 };
 
 pub fn runbook(p: &mut Printer<'_>, rb: &Runbook) {
@@ -15,7 +15,11 @@ pub fn runbook(p: &mut Printer<'_>, rb: &Runbook) {
         let sep = match previous {
             None if rb.meta.is_none() => Sep::Keep,
             None => Sep::Blank,
-            Some(prev) if same_kind(prev, item) && !matches!(item, Item::Section(_) | Item::Step(_)) => Sep::Keep,
+            Some(prev)
+                if same_kind(prev, item) && !matches!(item, Item::Section(_) | Item::Step(_)) =>
+            {
+                Sep::Keep
+            }
             Some(_) => Sep::Blank,
         };
         match item {
@@ -41,15 +45,28 @@ fn same_kind(a: &Item, b: &Item) -> bool {
 fn metadata(p: &mut Printer<'_>, meta: &Metadata) {
     let open = open_brace(p, meta.title.span.end);
     let title = p.slice(meta.title.span.start, meta.title.span.end);
-    p.line(Sep::Keep, meta.span.start, open + 1, format!("runbook {title} {{"));
+    p.line(
+        Sep::Keep,
+        meta.span.start,
+        open + 1,
+        format!("runbook {title} {{"),
+    );
     p.indent();
-    let width = meta.entries.iter().map(|e| e.key.name.len()).max().unwrap_or(0);
+    let width = meta
+        .entries
+        .iter()
+        .map(|e| e.key.name.len())
+        .max()
+        .unwrap_or(0);
     for entry in &meta.entries {
         let value = match &entry.value {
             MetaValue::Str(s) => p.slice(s.span.start, s.span.end).to_string(),
             MetaValue::Word(w) => w.name.clone(),
             MetaValue::List(items) => {
-                let items: Vec<&str> = items.iter().map(|s| p.slice(s.span.start, s.span.end)).collect();
+                let items: Vec<&str> = items
+                    .iter()
+                    .map(|s| p.slice(s.span.start, s.span.end))
+                    .collect();
                 format!("[{}]", items.join(", "))
             }
         };
@@ -90,7 +107,12 @@ fn section(p: &mut Printer<'_>, sep: Sep, s: &Section) {
 fn rollback(p: &mut Printer<'_>, r: &Rollback) {
     let title = p.slice(r.title.span.start, r.title.span.end);
     let open = open_brace(p, r.title.span.end);
-    p.line(Sep::Blank, r.span.start, open + 1, format!("rollback {title} {{"));
+    p.line(
+        Sep::Blank,
+        r.span.start,
+        open + 1,
+        format!("rollback {title} {{"),
+    );
     steps(p, &r.steps);
     close(p, r.span);
 }
@@ -125,7 +147,11 @@ fn step(p: &mut Printer<'_>, sep: Sep, s: &Step) {
 
 fn retry(p: &Printer<'_>, retry: &Retry) -> String {
     let count = p.slice(retry.count_span.start, retry.count_span.end);
-    let count = if count.is_empty() { retry.count.to_string() } else { count.to_string() };
+    let count = if count.is_empty() {
+        retry.count.to_string()
+    } else {
+        count.to_string()
+    };
     match &retry.backoff {
         Some(backoff) => format!("retry {count} backoff {}", backoff.text),
         None => format!("retry {count}"),
@@ -156,34 +182,66 @@ fn stmt(p: &mut Printer<'_>, s: &Stmt) {
     let sep = Sep::Keep;
     let start = s.span.start;
     match &s.kind {
-        StmtKind::Let(l) => p.line(sep, start, l.value.span.end, format!("let {} = {}", l.name.name, l.value.text)),
+        StmtKind::Let(l) => p.line(
+            sep,
+            start,
+            l.value.span.end,
+            format!("let {} = {}", l.name.name, l.value.text),
+        ),
         StmtKind::Run(e) => p.line(sep, start, e.span.end, format!("run {}", e.text)),
         StmtKind::Sh(e) => p.line(sep, start, e.span.end, format!("sh {}", e.text)),
         StmtKind::Confirm(e) => p.line(sep, start, e.span.end, format!("confirm {}", e.text)),
         StmtKind::Note(e) => p.line(sep, start, e.span.end, format!("note {}", e.text)),
         StmtKind::Assert { cond, message } => match message {
-            Some(m) => p.line(sep, start, m.span.end, format!("assert {} else {}", cond.text, m.text)),
+            Some(m) => p.line(
+                sep,
+                start,
+                m.span.end,
+                format!("assert {} else {}", cond.text, m.text),
+            ),
             None => p.line(sep, start, cond.span.end, format!("assert {}", cond.text)),
         },
-        StmtKind::Expect { cond, within, every } => {
+        StmtKind::Expect {
+            cond,
+            within,
+            every,
+        } => {
             let mut text = format!("expect {}", cond.text);
-            let end = poll_clauses(&mut text, within.as_ref(), every.as_ref()).unwrap_or(cond.span.end);
+            let end =
+                poll_clauses(&mut text, within.as_ref(), every.as_ref()).unwrap_or(cond.span.end);
             p.line(sep, start, end, text);
         }
-        StmtKind::WaitUntil { cond, within, every } => {
+        StmtKind::WaitUntil {
+            cond,
+            within,
+            every,
+        } => {
             let mut text = format!("wait until {}", cond.text);
-            let end = poll_clauses(&mut text, Some(within), every.as_ref()).unwrap_or(cond.span.end);
+            let end =
+                poll_clauses(&mut text, Some(within), every.as_ref()).unwrap_or(cond.span.end);
             p.line(sep, start, end, text);
         }
-        StmtKind::Undo(UndoBody::Expr(e)) => p.line(sep, start, e.span.end, format!("undo {}", e.text)),
+        StmtKind::Undo(UndoBody::Expr(e)) => {
+            p.line(sep, start, e.span.end, format!("undo {}", e.text))
+        }
         StmtKind::Undo(UndoBody::Block(b)) => block(p, sep, start, "undo".to_string(), b),
-        StmtKind::For { var, iter, body } => block(p, sep, start, format!("for {} in {}", var.name, iter.text), body),
+        StmtKind::For { var, iter, body } => block(
+            p,
+            sep,
+            start,
+            format!("for {} in {}", var.name, iter.text),
+            body,
+        ),
         StmtKind::If { .. } => if_chain(p, sep, s),
     }
 }
 
 /// `within` then `every`; returns the source end of the last clause.
-fn poll_clauses(text: &mut String, within: Option<&DurationLit>, every: Option<&DurationLit>) -> Option<usize> {
+fn poll_clauses(
+    text: &mut String,
+    within: Option<&DurationLit>,
+    every: Option<&DurationLit>,
+) -> Option<usize> {
     let mut end = None;
     for (keyword, clause) in [("within", within), ("every", every)] {
         if let Some(d) = clause {
@@ -196,8 +254,20 @@ fn poll_clauses(text: &mut String, within: Option<&DurationLit>, every: Option<&
 
 /// `if c {` … `} else if c {` … `} else {` … `}`.
 fn if_chain(p: &mut Printer<'_>, sep: Sep, s: &Stmt) {
-    let StmtKind::If { cond, then, otherwise } = &s.kind else { return };
-    p.line(sep, s.span.start, then.span.start + 1, format!("if {} {{", cond.text));
+    let StmtKind::If {
+        cond,
+        then,
+        otherwise,
+    } = &s.kind
+    else {
+        return;
+    };
+    p.line(
+        sep,
+        s.span.start,
+        then.span.start + 1,
+        format!("if {} {{", cond.text),
+    );
     stmts(p, then);
     let mut closing = then.span;
     let mut next = otherwise.as_ref();
@@ -211,8 +281,19 @@ fn if_chain(p: &mut Printer<'_>, sep: Sep, s: &Stmt) {
                 next = None;
             }
             Else::If(nested) => {
-                let StmtKind::If { cond, then, otherwise } = &nested.kind else { break };
-                p.close(at, then.span.start + 1, format!("}} else if {} {{", cond.text));
+                let StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } = &nested.kind
+                else {
+                    break;
+                };
+                p.close(
+                    at,
+                    then.span.start + 1,
+                    format!("}} else if {} {{", cond.text),
+                );
                 stmts(p, then);
                 closing = then.span;
                 next = otherwise.as_ref();
@@ -240,5 +321,7 @@ fn open_brace(p: &Printer<'_>, from: usize) -> usize {
 /// The `}` that ends a node's span.
 fn close_brace(p: &Printer<'_>, span: Span) -> usize {
     let text = p.slice(span.start, span.end);
-    text.rfind('}').map(|i| span.start + i).unwrap_or(span.end.saturating_sub(1))
+    text.rfind('}')
+        .map(|i| span.start + i)
+        .unwrap_or(span.end.saturating_sub(1))
 }

@@ -42,13 +42,24 @@ pub enum FormatError {
 pub fn format_source(source: &str) -> Result<String, FormatError> {
     let rb = parse(source)?;
     let out = format_runbook(&rb, source);
-    let again = parse(&out).map_err(|_| FormatError::ChangedMeaning { what: "the output does not parse" })?;
+    let again = parse(&out).map_err(|_| FormatError::ChangedMeaning {
+        what: "the output does not parse",
+    })?;
     if again.shape() != rb.shape() {
-        return Err(FormatError::ChangedMeaning { what: "the syntax tree differs" });
+        return Err(FormatError::ChangedMeaning {
+            what: "the syntax tree differs",
+        });
     }
-    let texts = |r: &Runbook| r.comments.iter().map(|c| c.text.trim_end().to_string()).collect::<Vec<_>>();
+    let texts = |r: &Runbook| {
+        r.comments
+            .iter()
+            .map(|c| c.text.trim_end().to_string())
+            .collect::<Vec<_>>()
+    };
     if texts(&again) != texts(&rb) {
-        return Err(FormatError::ChangedMeaning { what: "comments were lost or reordered" });
+        return Err(FormatError::ChangedMeaning {
+            what: "comments were lost or reordered",
+        });
     }
     Ok(out)
 }
@@ -56,7 +67,8 @@ pub fn format_source(source: &str) -> Result<String, FormatError> {
 /// Print a parsed runbook in the canonical layout. `source` must be the text
 /// `rb` was parsed from (comments and literals are copied from it).
 pub fn format_runbook(rb: &Runbook, source: &str) -> String {
-    let mut printer = printer::Printer::new(source, &rb.comments, &crate::lint::walk::all_exprs(rb));
+    let mut printer =
+        printer::Printer::new(source, &rb.comments, &crate::lint::walk::all_exprs(rb));
     layout::runbook(&mut printer, rb);
     printer.finish()
 }

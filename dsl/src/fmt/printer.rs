@@ -16,7 +16,11 @@ pub enum Sep {
 
 enum Out {
     Blank,
-    Text { indent: usize, text: String, comment: Option<String> },
+    Text {
+        indent: usize,
+        text: String,
+        comment: Option<String>,
+    },
 }
 
 pub struct Printer<'a> {
@@ -43,7 +47,15 @@ impl<'a> Printer<'a> {
                 i == 0 || spans[i - 1].1 <= c.span.start
             })
             .collect();
-        Printer { src, comments, next_comment: 0, out: Vec::new(), indent: 0, consumed: 0, at_start: true }
+        Printer {
+            src,
+            comments,
+            next_comment: 0,
+            out: Vec::new(),
+            indent: 0,
+            consumed: 0,
+            at_start: true,
+        }
     }
 
     /// The source text of a span, as written.
@@ -97,16 +109,25 @@ impl<'a> Printer<'a> {
             if comment.span.start >= until {
                 break;
             }
-            let wants_blank = (first && sep == Sep::Blank) || self.blank_in_source(comment.span.start);
+            let wants_blank =
+                (first && sep == Sep::Blank) || self.blank_in_source(comment.span.start);
             self.blank_if(wants_blank);
             first = false;
-            self.out.push(Out::Text { indent: self.indent, text: comment.text.trim_end().to_string(), comment: None });
+            self.out.push(Out::Text {
+                indent: self.indent,
+                text: comment.text.trim_end().to_string(),
+                comment: None,
+            });
             self.consumed = comment.span.end;
             self.next_comment += 1;
             self.at_start = false;
         }
         if let Some(node) = node {
-            let wants_blank = if first { sep == Sep::Blank || self.blank_in_source(node) } else { self.blank_in_source(node) };
+            let wants_blank = if first {
+                sep == Sep::Blank || self.blank_in_source(node)
+            } else {
+                self.blank_in_source(node)
+            };
             self.blank_if(wants_blank);
         }
     }
@@ -122,7 +143,11 @@ impl<'a> Printer<'a> {
                 self.next_comment += 1;
             }
         }
-        self.out.push(Out::Text { indent: self.indent, text, comment });
+        self.out.push(Out::Text {
+            indent: self.indent,
+            text,
+            comment,
+        });
         self.at_start = false;
     }
 
@@ -153,7 +178,11 @@ fn render(out: &[Out]) -> String {
     for (line, column) in out.iter().zip(columns) {
         match line {
             Out::Blank => s.push('\n'),
-            Out::Text { indent, text, comment } => {
+            Out::Text {
+                indent,
+                text,
+                comment,
+            } => {
                 let start = s.len();
                 for _ in 0..*indent {
                     s.push_str(INDENT);
@@ -200,7 +229,11 @@ fn comment_columns(out: &[Out]) -> Vec<Option<usize>> {
 
 fn aligned_indent(line: &Out) -> Option<usize> {
     match line {
-        Out::Text { indent, text, comment: Some(_) } if !text.contains('\n') => Some(*indent),
+        Out::Text {
+            indent,
+            text,
+            comment: Some(_),
+        } if !text.contains('\n') => Some(*indent),
         _ => None,
     }
 }

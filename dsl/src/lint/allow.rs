@@ -21,7 +21,9 @@ pub(crate) fn apply(rb: &Runbook, mut warnings: Vec<LintWarning>) -> Vec<LintWar
     let mut directives = Vec::new();
     let mut targets: Option<Vec<Span>> = None;
     for comment in &rb.comments {
-        let Some(names) = parse(comment) else { continue };
+        let Some(names) = parse(comment) else {
+            continue;
+        };
         for name in &names {
             if !LINT_NAMES.contains(&name.as_str()) {
                 warnings.push(LintWarning::UnknownAllow {
@@ -34,9 +36,15 @@ pub(crate) fn apply(rb: &Runbook, mut warnings: Vec<LintWarning>) -> Vec<LintWar
         let targets = targets.get_or_insert_with(|| node_spans(rb));
         // The first node starting after the comment; the outermost one when
         // several start there (a step and… nothing else starts with it).
-        let target = targets.iter().filter(|s| s.start >= comment.span.end).min_by_key(|s| (s.start, usize::MAX - s.end));
+        let target = targets
+            .iter()
+            .filter(|s| s.start >= comment.span.end)
+            .min_by_key(|s| (s.start, usize::MAX - s.end));
         if let Some(target) = target {
-            directives.push(Directive { names, target: *target });
+            directives.push(Directive {
+                names,
+                target: *target,
+            });
         }
     }
     if directives.is_empty() {
@@ -44,9 +52,10 @@ pub(crate) fn apply(rb: &Runbook, mut warnings: Vec<LintWarning>) -> Vec<LintWar
     }
     warnings.retain(|w| {
         let at = w.span().offset();
-        !directives
-            .iter()
-            .any(|d| d.names.iter().any(|n| n == w.name()) && (d.target.start..d.target.end.max(d.target.start + 1)).contains(&at))
+        !directives.iter().any(|d| {
+            d.names.iter().any(|n| n == w.name())
+                && (d.target.start..d.target.end.max(d.target.start + 1)).contains(&at)
+        })
     });
     warnings
 }
@@ -56,7 +65,13 @@ fn parse(comment: &Comment) -> Option<Vec<String>> {
     let body = comment.text.trim_start_matches('#').trim_start();
     let rest = body.strip_prefix(PREFIX)?;
     let inside = &rest[..rest.find(')')?];
-    Some(inside.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect())
+    Some(
+        inside
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect(),
+    )
 }
 
 /// Every node a directive can sit above.
@@ -67,7 +82,9 @@ fn node_spans(rb: &Runbook) -> Vec<Span> {
     }
     for step in all_steps(rb) {
         spans.push(step.span);
-        walk_block(&step.body, StmtContext::default(), &mut |stmt, _| spans.push(stmt.span));
+        walk_block(&step.body, StmtContext::default(), &mut |stmt, _| {
+            spans.push(stmt.span)
+        });
     }
     if let Some(rollback) = &rb.rollback {
         spans.push(rollback.span);

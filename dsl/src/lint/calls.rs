@@ -21,7 +21,11 @@ impl CallClasses {
         let mut classes = CallClasses::default();
         for sig in &table.functions {
             let slot = match (sig.module, sig.receiver) {
-                (Some(module), _) => classes.module_fns.entry(module).or_default().entry(sig.name),
+                (Some(module), _) => classes
+                    .module_fns
+                    .entry(module)
+                    .or_default()
+                    .entry(sig.name),
                 (None, Some(_)) => classes.methods.entry(sig.name),
                 (None, None) => classes.free_fns.entry(sig.name),
             };

@@ -105,9 +105,37 @@ struct Scanner<'a> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "true", "false", "if", "else", "switch", "do", "while", "loop", "until", "for", "in", "let",
-    "const", "continue", "break", "return", "throw", "try", "catch", "fn", "private", "import",
-    "export", "as", "global", "Fn", "call", "curry", "this", "is_def_var", "is_def_fn",
+    "true",
+    "false",
+    "if",
+    "else",
+    "switch",
+    "do",
+    "while",
+    "loop",
+    "until",
+    "for",
+    "in",
+    "let",
+    "const",
+    "continue",
+    "break",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "fn",
+    "private",
+    "import",
+    "export",
+    "as",
+    "global",
+    "Fn",
+    "call",
+    "curry",
+    "this",
+    "is_def_var",
+    "is_def_fn",
 ];
 
 impl<'a> Scanner<'a> {
@@ -241,12 +269,16 @@ impl<'a> Scanner<'a> {
         while i > 0 && (self.src[i - 1].is_ascii_alphanumeric() || self.src[i - 1] == b'_') {
             i -= 1;
         }
-        self.src.get(i..i + 2).is_some_and(|p| p.eq_ignore_ascii_case(b"0x"))
+        self.src
+            .get(i..i + 2)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"0x"))
     }
 
     fn ident(&mut self, end: usize) {
         let start = self.pos;
-        while self.pos < end && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_') {
+        while self.pos < end
+            && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         let name = &self.text[start..self.pos];
@@ -272,7 +304,11 @@ impl<'a> Scanner<'a> {
             return;
         }
         let is_map_key = next == Some(b':') && next2 != Some(b':');
-        if before != Prev::Dot && before != Prev::PathSep && !is_map_key && !KEYWORDS.contains(&name) {
+        if before != Prev::Dot
+            && before != Prev::PathSep
+            && !is_map_key
+            && !KEYWORDS.contains(&name)
+        {
             self.facts.refs.push((name, start..self.pos));
         }
     }
@@ -282,14 +318,20 @@ impl<'a> Scanner<'a> {
         let mut module_end = self.pos;
         loop {
             // At `::`.
-            let Some(sep) = self.next_non_space(end) else { return };
+            let Some(sep) = self.next_non_space(end) else {
+                return;
+            };
             if self.src.get(sep..sep + 2) != Some(b"::".as_slice()) {
                 return;
             }
             self.pos = sep + 2;
-            let Some(seg_start) = self.next_non_space(end) else { return };
+            let Some(seg_start) = self.next_non_space(end) else {
+                return;
+            };
             self.pos = seg_start;
-            while self.pos < end && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_') {
+            while self.pos < end
+                && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_')
+            {
                 self.pos += 1;
             }
             let segment = &self.text[seg_start..self.pos];
@@ -307,7 +349,12 @@ impl<'a> Scanner<'a> {
             self.prev = Prev::Other;
             if next == Some(b'(') {
                 let module = &self.text[start..module_end];
-                self.open_call(CallKind::Module(module), segment, start, after.unwrap_or(self.pos));
+                self.open_call(
+                    CallKind::Module(module),
+                    segment,
+                    start,
+                    after.unwrap_or(self.pos),
+                );
             }
             return;
         }
@@ -339,7 +386,11 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let sh_argument = self.open.last().copied().flatten().is_some_and(|i| {
             let call = &self.facts.calls[i];
-            call.name == "sh" && call.kind == CallKind::Free && self.src[call.args.start..start].iter().all(u8::is_ascii_whitespace)
+            call.name == "sh"
+                && call.kind == CallKind::Free
+                && self.src[call.args.start..start]
+                    .iter()
+                    .all(u8::is_ascii_whitespace)
         });
         self.pos += 1;
         let mut interpolations = Vec::new();
@@ -361,13 +412,20 @@ impl<'a> Scanner<'a> {
                     if self.pos < end {
                         self.pos += 1; // the closing `}`
                     }
-                    interpolations.push(Interpolation { range: open..self.pos, inner });
+                    interpolations.push(Interpolation {
+                        range: open..self.pos,
+                        inner,
+                    });
                 }
                 _ => self.pos += 1,
             }
         }
         self.pos = self.pos.min(end);
-        self.facts.templates.push(Template { range: start..self.pos, interpolations, sh_argument });
+        self.facts.templates.push(Template {
+            range: start..self.pos,
+            interpolations,
+            sh_argument,
+        });
     }
 }
 
@@ -376,27 +434,40 @@ mod tests {
     use super::*;
 
     fn refs(text: &str) -> Vec<&str> {
-        ExprFacts::scan(text).refs.into_iter().map(|(n, _)| n).collect()
+        ExprFacts::scan(text)
+            .refs
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
     }
 
     #[test]
     fn variables_exclude_properties_methods_modules_and_map_keys() {
         assert_eq!(
-            refs(r#"kube::pods(namespace, "app=x").running() == replicas && use.active > #{ max: limit }.max"#),
+            refs(
+                r#"kube::pods(namespace, "app=x").running() == replicas && use.active > #{ max: limit }.max"#
+            ),
             ["namespace", "replicas", "use", "limit"]
         );
     }
 
     #[test]
     fn strings_and_comments_hide_names() {
-        assert_eq!(refs(r#""namespace" + 'n' + /* a /* b */ c */ x // y"#), ["x"]);
+        assert_eq!(
+            refs(r#""namespace" + 'n' + /* a /* b */ c */ x // y"#),
+            ["x"]
+        );
     }
 
     #[test]
     fn calls_are_classified_with_argument_ranges() {
         let text = "kube::deployment(ns, name).scale(n + 1) + env(\"X\")";
         let facts = ExprFacts::scan(text);
-        let calls: Vec<_> = facts.calls.iter().map(|c| (c.kind.clone(), c.name, &text[c.args.clone()])).collect();
+        let calls: Vec<_> = facts
+            .calls
+            .iter()
+            .map(|c| (c.kind.clone(), c.name, &text[c.args.clone()]))
+            .collect();
         assert_eq!(
             calls,
             [
@@ -414,15 +485,25 @@ mod tests {
         assert_eq!(facts.templates.len(), 1);
         let t = &facts.templates[0];
         assert!(t.sh_argument);
-        let inner: Vec<_> = t.interpolations.iter().map(|i| &text[i.inner.clone()]).collect();
+        let inner: Vec<_> = t
+            .interpolations
+            .iter()
+            .map(|i| &text[i.inner.clone()])
+            .collect();
         assert_eq!(inner, ["db", "shell_quote(dir)", " #{a: 1}.a "]);
         assert_eq!(refs(text), ["db", "dir"]);
-        assert!(facts.calls.iter().any(|c| c.name == "shell_quote" && &text[c.args.clone()] == "dir"));
+        assert!(facts
+            .calls
+            .iter()
+            .any(|c| c.name == "shell_quote" && &text[c.args.clone()] == "dir"));
     }
 
     #[test]
     fn unterminated_input_never_panics() {
-        for text in ["`abc ${x", "\"abc", "f(a, (b", "a::", "a::b::", "/* x", "1e+", "0x1e+1", "`${`", "x.", "\\"] {
+        for text in [
+            "`abc ${x", "\"abc", "f(a, (b", "a::", "a::b::", "/* x", "1e+", "0x1e+1", "`${`", "x.",
+            "\\",
+        ] {
             let _ = ExprFacts::scan(text);
         }
     }

@@ -3,8 +3,14 @@
 use super::{Input, LintWarning};
 
 const REQUIRED: [(&str, &str); 2] = [
-    ("id", "add `id \"RB-…\"` to the `runbook` block: runs, alerts and other runbooks refer to it"),
-    ("owner", "add `owner \"team\"` to the `runbook` block: it says who to call when a run fails"),
+    (
+        "id",
+        "add `id \"RB-…\"` to the `runbook` block: runs, alerts and other runbooks refer to it",
+    ),
+    (
+        "owner",
+        "add `owner \"team\"` to the `runbook` block: it says who to call when a run fails",
+    ),
 ];
 
 pub(crate) fn check(input: &Input<'_>, out: &mut Vec<LintWarning>) {
@@ -21,7 +27,11 @@ pub(crate) fn check(input: &Input<'_>, out: &mut Vec<LintWarning>) {
         Some(meta) => {
             for (key, help) in REQUIRED {
                 if !meta.entries.iter().any(|e| e.key.name == key) {
-                    out.push(LintWarning::MissingMetadata { key, help, span: meta.title.span.into() });
+                    out.push(LintWarning::MissingMetadata {
+                        key,
+                        help,
+                        span: meta.title.span.into(),
+                    });
                 }
             }
         }

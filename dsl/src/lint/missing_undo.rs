@@ -37,10 +37,17 @@ fn is_effect(input: &Input<'_>, stmt: &Stmt) -> bool {
         // is a known read.
         StmtKind::Run(expr) => {
             let calls = &input.facts(expr).calls;
-            calls.is_empty() || calls.iter().any(|c| input.classes.class_of(c) != Some(Class::Read))
+            calls.is_empty()
+                || calls
+                    .iter()
+                    .any(|c| input.classes.class_of(c) != Some(Class::Read))
         }
         _ => stmt_exprs(stmt).into_iter().any(|expr| {
-            input.facts(expr).calls.iter().any(|c| input.classes.class_of(c) == Some(Class::Effect))
+            input
+                .facts(expr)
+                .calls
+                .iter()
+                .any(|c| input.classes.class_of(c) == Some(Class::Effect))
         }),
     }
 }

@@ -39,7 +39,11 @@ pub(crate) struct Input<'a> {
 impl<'a> Input<'a> {
     /// The facts of an expression of this runbook.
     pub fn facts(&self, expr: &Expr) -> &ExprFacts<'a> {
-        static EMPTY: ExprFacts<'static> = ExprFacts { refs: Vec::new(), calls: Vec::new(), templates: Vec::new() };
+        static EMPTY: ExprFacts<'static> = ExprFacts {
+            refs: Vec::new(),
+            calls: Vec::new(),
+            templates: Vec::new(),
+        };
         self.facts.get(&expr.span).unwrap_or(&EMPTY)
     }
 }
@@ -52,8 +56,16 @@ pub fn lint(rb: &Runbook, table: &SignatureTable) -> Vec<LintWarning> {
 /// [`lint`] with a pre-built index of the table, for linting many files.
 pub fn lint_with(rb: &Runbook, classes: &CallClasses) -> Vec<LintWarning> {
     let exprs = walk::all_exprs(rb);
-    let facts = exprs.iter().map(|e| (e.span, ExprFacts::scan(&e.text))).collect();
-    let input = Input { rb, classes, exprs, facts };
+    let facts = exprs
+        .iter()
+        .map(|e| (e.span, ExprFacts::scan(&e.text)))
+        .collect();
+    let input = Input {
+        rb,
+        classes,
+        exprs,
+        facts,
+    };
     let mut warnings = Vec::new();
     missing_undo::check(&input, &mut warnings);
     unbounded_expect::check(&input, &mut warnings);

@@ -11,7 +11,6 @@ pub(crate) fn check(input: &Input<'_>, out: &mut Vec<LintWarning>) {
         walk_block(&step.body, StmtContext::default(), &mut |stmt, _| {
             if let StmtKind::Expect { within: None, .. } = &stmt.kind {
                 out.push(LintWarning::UnboundedExpect {
-                    keyword: "expect",
                     step: step.id.name.clone(),
                     span: stmt.span.into(),
                 });

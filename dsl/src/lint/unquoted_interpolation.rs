@@ -37,10 +37,25 @@ pub(crate) fn check(input: &Input<'_>, out: &mut Vec<LintWarning>) {
     }
 }
 
-fn check_expr(input: &Input<'_>, expr: &Expr, is_sh_command: bool, risky: &HashSet<&str>, out: &mut Vec<LintWarning>) {
+fn check_expr(
+    input: &Input<'_>,
+    expr: &Expr,
+    is_sh_command: bool,
+    risky: &HashSet<&str>,
+    out: &mut Vec<LintWarning>,
+) {
     let facts = input.facts(expr);
-    let quoted: Vec<_> = facts.calls.iter().filter(|c| c.name == "shell_quote").map(|c| c.args.clone()).collect();
-    for template in facts.templates.iter().filter(|t| is_sh_command || t.sh_argument) {
+    let quoted: Vec<_> = facts
+        .calls
+        .iter()
+        .filter(|c| c.name == "shell_quote")
+        .map(|c| c.args.clone())
+        .collect();
+    for template in facts
+        .templates
+        .iter()
+        .filter(|t| is_sh_command || t.sh_argument)
+    {
         for interpolation in &template.interpolations {
             let unquoted = facts.refs.iter().find(|(name, at)| {
                 interpolation.inner.contains(&at.start)

@@ -12,7 +12,10 @@ pub(crate) fn check(input: &Input<'_>, out: &mut Vec<LintWarning>) {
         .collect();
     for param in input.rb.params() {
         if !used.contains(param.name.name.as_str()) {
-            out.push(LintWarning::UnusedParam { name: param.name.name.clone(), span: param.name.span.into() });
+            out.push(LintWarning::UnusedParam {
+                name: param.name.name.clone(),
+                span: param.name.span.into(),
+            });
         }
     }
 }

@@ -13,14 +13,27 @@ pub struct StmtContext {
 }
 
 /// Visit every statement of `block`, nested blocks included, in source order.
-pub fn walk_block<'a>(block: &'a Block, ctx: StmtContext, f: &mut impl FnMut(&'a Stmt, StmtContext)) {
+pub fn walk_block<'a>(
+    block: &'a Block,
+    ctx: StmtContext,
+    f: &mut impl FnMut(&'a Stmt, StmtContext),
+) {
     let mut ctx = ctx;
     for stmt in &block.stmts {
         f(stmt, ctx);
         match &stmt.kind {
             StmtKind::Confirm(_) => ctx.gated = true,
-            StmtKind::Undo(UndoBody::Block(body)) => walk_block(body, StmtContext { in_undo: true, ..ctx }, f),
-            StmtKind::If { then, otherwise, .. } => {
+            StmtKind::Undo(UndoBody::Block(body)) => walk_block(
+                body,
+                StmtContext {
+                    in_undo: true,
+                    ..ctx
+                },
+                f,
+            ),
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
                 walk_block(then, ctx, f);
                 let mut next = otherwise.as_ref();
                 while let Some(branch) = next {
@@ -31,7 +44,10 @@ pub fn walk_block<'a>(block: &'a Block, ctx: StmtContext, f: &mut impl FnMut(&'a
                         }
                         Else::If(nested) => {
                             f(nested, ctx);
-                            if let StmtKind::If { then, otherwise, .. } = &nested.kind {
+                            if let StmtKind::If {
+                                then, otherwise, ..
+                            } = &nested.kind
+                            {
                                 walk_block(then, ctx, f);
                                 next = otherwise.as_ref();
                             } else {
@@ -63,7 +79,8 @@ pub fn stmt_exprs(stmt: &Stmt) -> Vec<&Expr> {
 
 /// Every step of the file: run-order steps, then the rollback block's.
 pub fn all_steps(rb: &Runbook) -> impl Iterator<Item = &Step> {
-    rb.steps().chain(rb.rollback.iter().flat_map(|r| r.steps.iter()))
+    rb.steps()
+        .chain(rb.rollback.iter().flat_map(|r| r.steps.iter()))
 }
 
 /// Every expression in the file, in source order.
@@ -81,12 +98,17 @@ pub fn all_exprs(rb: &Runbook) -> Vec<&Expr> {
         }
     }
     if let Some(rollback) = &rb.rollback {
-        rollback.steps.iter().for_each(|step| step_exprs(step, &mut out));
+        rollback
+            .steps
+            .iter()
+            .for_each(|step| step_exprs(step, &mut out));
     }
     out
 }
 
 fn step_exprs<'a>(step: &'a Step, out: &mut Vec<&'a Expr>) {
     out.extend(step.when.as_ref());
-    walk_block(&step.body, StmtContext::default(), &mut |stmt, _| out.extend(stmt_exprs(stmt)));
+    walk_block(&step.body, StmtContext::default(), &mut |stmt, _| {
+        out.extend(stmt_exprs(stmt))
+    });
 }

@@ -25,14 +25,13 @@ pub enum LintWarning {
         effect: SourceSpan,
     },
 
-    #[error("`{keyword}` has no deadline and step `{step}` has no timeout")]
+    #[error("`expect` has no deadline and step `{step}` has no timeout")]
     #[diagnostic(
         code(runbook::lint::unbounded_expect),
         severity(Warning),
-        help("add `within 5m` to the `{keyword}`, or a `timeout 10m` to the step, so a stuck condition fails instead of hanging the run")
+        help("add `within 5m` to the `expect`, or a `timeout 10m` to the step, so a stuck condition fails instead of hanging the run")
     )]
     UnboundedExpect {
-        keyword: &'static str,
         step: String,
         #[label("may wait forever")]
         span: SourceSpan,

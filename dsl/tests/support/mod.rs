@@ -12,14 +12,28 @@ const fn sig(
     params: &'static [&'static str],
     class: Class,
 ) -> Signature {
-    Signature { module, name, receiver, params, optional: 0, class, doc: "" }
+    Signature {
+        module,
+        name,
+        receiver,
+        params,
+        optional: 0,
+        class,
+        doc: "",
+    }
 }
 
 /// The functions the test runbooks call.
 pub fn table() -> SignatureTable {
     use Class::{Effect, Read};
     SignatureTable::new(vec![
-        sig(Some("kube"), None, "deployment", &["namespace", "name"], Read),
+        sig(
+            Some("kube"),
+            None,
+            "deployment",
+            &["namespace", "name"],
+            Read,
+        ),
         sig(Some("kube"), None, "pods", &["namespace", "selector"], Read),
         sig(Some("kube"), None, "apply", &["namespace", "yaml"], Effect),
         sig(Some("pg"), None, "connect", &["url"], Read),
@@ -73,18 +87,26 @@ pub fn render(diagnostic: &dyn miette::Diagnostic, name: &str, source: &str) -> 
         fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
             self.inner.labels()
         }
-        fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        fn related<'a>(
+            &'a self,
+        ) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
             self.inner.related()
         }
         fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
             self.inner.diagnostic_source()
         }
     }
-    let wrapped = WithSource { inner: diagnostic, source: miette::NamedSource::new(name, source.to_string()) };
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .with_links(false);
+    let wrapped = WithSource {
+        inner: diagnostic,
+        source: miette::NamedSource::new(name, source.to_string()),
+    };
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(80)
+            .with_links(false);
     let mut out = String::new();
-    handler.render_report(&mut out, &wrapped).expect("rendering into a String");
+    handler
+        .render_report(&mut out, &wrapped)
+        .expect("rendering into a String");
     out
 }

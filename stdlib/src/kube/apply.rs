@@ -88,8 +88,9 @@ async fn manifest_kind(c: &Connection, api_version: &str, kind: &str) -> Result<
 }
 
 /// Apply every object of `yaml` in namespace `ns` (objects that name
-/// another namespace are refused, like kubectl). Returns `kind/name` of
-/// each object applied.
+/// another namespace are refused, like kubectl; with `ns` = `""` each
+/// object's own namespace is used). Returns `kind/name` of each object
+/// applied.
 pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Box<EvalAltResult>> {
     let docs = parse_manifests(yaml).map_err(ActionError::into_rhai)?;
     let ctx = &state.ctx;
@@ -101,17 +102,21 @@ pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Bo
             let name = str_at(&doc, "/metadata/name").unwrap_or_default().to_owned();
             let kind = manifest_kind(c, &api_version, &kind_name).await?;
             let label = format!("{}/{name}", kind.label());
-            if kind.namespaced {
-                match str_at(&doc, "/metadata/namespace") {
-                    Some(theirs) if theirs != ns => {
-                        return Err(Failure::Action(bad_argument(
-                            format!("kube::apply: {label} names namespace {theirs}, but the call applies to namespace {ns}"),
-                            "remove metadata.namespace from the manifest or apply it to that namespace",
-                        )))
-                    }
-                    _ => doc["metadata"]["namespace"] = Value::String(ns.to_owned()),
+            // The call's namespace, or the manifest's when the call gives "".
+            let target_ns = match str_at(&doc, "/metadata/namespace").filter(|_| kind.namespaced) {
+                Some(theirs) if ns.is_empty() => theirs.to_owned(),
+                Some(theirs) if theirs != ns => {
+                    return Err(Failure::Action(bad_argument(
+                        format!("kube::apply: {label} names namespace {theirs}, but the call applies to namespace {ns}"),
+                        "remove metadata.namespace from the manifest or apply it to that namespace",
+                    )))
                 }
+                _ => ns.to_owned(),
+            };
+            if kind.namespaced && !target_ns.is_empty() {
+                doc["metadata"]["namespace"] = Value::String(target_ns.clone());
             }
+            let ns = target_ns.as_str();
             let before = requests::get_opt(c, &kind, ns, &name).await?;
             let body = PatchBody::Apply(doc);
             let after = retrying(Mode::Write, async || requests::patch(c, ctx, &kind, ns, &name, &body).await).await?;

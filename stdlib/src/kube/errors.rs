@@ -140,6 +140,18 @@ impl Failure {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
+
+    /// The request never got an answer: refused, reset, closed (not a
+    /// timeout, which already waited long enough).
+    pub fn is_transport(&self) -> bool {
+        match self {
+            Failure::Kube {
+                error: e @ (kube::Error::HyperError(_) | kube::Error::Service(_)),
+                ..
+            } => !is_timeout(e),
+            _ => false,
+        }
+    }
 }
 
 impl From<ActionError> for Failure {
@@ -296,7 +308,7 @@ pub(crate) fn classify(
                 ),
             }
         }
-        kube::Error::HyperError(_) | kube::Error::Service(_) => transport(error, target, origin),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => transport(error, target, origin, &tries),
         kube::Error::Auth(e) => ActionError::new(
             code::UNAUTHORIZED,
             format!("could not get credentials for context `{}` from {}: {e}", origin.context, origin.kubeconfig),
@@ -355,7 +367,7 @@ fn not_found(target: &Target, existing: Option<Vec<String>>, server_says: &str) 
     ))
 }
 
-fn transport(error: &kube::Error, target: &Target, origin: &Origin) -> ActionError {
+fn transport(error: &kube::Error, target: &Target, origin: &Origin, tries: &str) -> ActionError {
     let cause = root_cause(error);
     if is_timeout(error) {
         return ActionError::new(
@@ -373,7 +385,7 @@ fn transport(error: &kube::Error, target: &Target, origin: &Origin) -> ActionErr
     ActionError::new(
         code::UNREACHABLE,
         format!(
-            "cannot reach the Kubernetes API server at {} (context `{}` from {}): {cause}",
+            "cannot reach the Kubernetes API server at {} (context `{}` from {}){tries}: {cause}",
             origin.server, origin.context, origin.kubeconfig
         ),
     )
@@ -382,7 +394,8 @@ fn transport(error: &kube::Error, target: &Target, origin: &Origin) -> ActionErr
     )
 }
 
-fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether a client error (or one of its causes) is a timeout.
+pub(crate) fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = cur {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {

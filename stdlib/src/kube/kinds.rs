@@ -45,10 +45,13 @@ impl Kind {
         self.ar.kind.to_ascii_lowercase()
     }
 
-    /// A dynamic API for this kind, in `namespace` when the kind is namespaced.
+    /// A dynamic API for this kind: in `namespace` when the kind is
+    /// namespaced, across all namespaces when the namespace is `""`.
     pub fn api(&self, client: kube::Client, namespace: Option<&str>) -> Api<DynamicObject> {
         match namespace {
-            Some(ns) if self.namespaced => Api::namespaced_with(client, ns, &self.ar),
+            Some(ns) if self.namespaced && !ns.is_empty() => {
+                Api::namespaced_with(client, ns, &self.ar)
+            }
             _ => Api::all_with(client, &self.ar),
         }
     }

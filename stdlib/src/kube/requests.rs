@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::client::Connection;
 use super::dry_run::{apply_params, delete_params, patch_params};
-use super::errors::{code, Failure, Target};
+use super::errors::{bad_argument, code, Failure, Target};
 use super::kinds::{self, Kind};
 use super::retry::{retrying, Mode};
 use crate::{ActionContext, ActionError};
@@ -36,6 +36,23 @@ fn to_json(object: DynamicObject) -> Result<Value, Failure> {
     })
 }
 
+/// The API for one named object. A namespaced kind needs a namespace: `""`
+/// would address every namespace, which names no single object.
+fn object_api(
+    c: &Connection,
+    kind: &Kind,
+    ns: &str,
+    name: &str,
+) -> Result<kube::Api<DynamicObject>, Failure> {
+    if kind.namespaced && ns.is_empty() {
+        return Err(Failure::Action(bad_argument(
+            format!("{}/{name} is namespaced, but no namespace was given", kind.label()),
+            "pass the namespace, e.g. kube::get(\"production\", \"deploy/x\"); kube::namespace() is the context's",
+        )));
+    }
+    Ok(kind.api(c.client.clone(), Some(ns)))
+}
+
 /// Get one object.
 pub(crate) async fn get(
     c: &Connection,
@@ -43,7 +60,7 @@ pub(crate) async fn get(
     ns: &str,
     name: &str,
 ) -> Result<Value, Failure> {
-    let api = kind.api(c.client.clone(), Some(ns));
+    let api = object_api(c, kind, ns, name)?;
     let api = &api;
     retrying(Mode::Read, async || {
         api.get_with(name, &GetParams::default())
@@ -114,7 +131,7 @@ pub(crate) async fn patch(
     name: &str,
     body: &PatchBody,
 ) -> Result<Value, Failure> {
-    let api = kind.api(c.client.clone(), Some(ns));
+    let api = object_api(c, kind, ns, name)?;
     let target = || Target::new("patch", kind, Some(ns), Some(name));
     let out = match body {
         PatchBody::Merge(v) => api.patch(name, &patch_params(ctx), &Patch::Merge(v)).await,
@@ -165,7 +182,7 @@ pub(crate) async fn patch_scale(
     name: &str,
     replicas: i64,
 ) -> Result<Value, Failure> {
-    let api = kind.api(c.client.clone(), Some(ns));
+    let api = object_api(c, kind, ns, name)?;
     let body = serde_json::json!({ "spec": { "replicas": replicas } });
     api.patch_subresource("scale", name, &patch_params(ctx), &Patch::Merge(&body))
         .await
@@ -186,7 +203,7 @@ pub(crate) async fn delete(
     ns: &str,
     name: &str,
 ) -> Result<bool, Failure> {
-    let api = kind.api(c.client.clone(), Some(ns));
+    let api = object_api(c, kind, ns, name)?;
     match send_delete(c, &api, ctx, name).await {
         Ok(()) => Ok(true),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),

@@ -1,6 +1,8 @@
 //! Bounded retries of requests the server refused for a passing reason.
 //!
-//! Reads are repeated on 429 and 5xx. Writes are repeated only when the
+//! Reads are repeated on 429, 5xx and lost connections (a pooled
+//! connection the server or a load balancer closed). Writes are repeated
+//! only when the
 //! server says it did not perform them: 409 Conflict (someone else changed
 //! the object; the whole read-modify-write runs again on a fresh read), 429
 //! and 503. A write answered with 500 or 504 may have happened, so it is not
@@ -25,7 +27,10 @@ fn retryable(mode: Mode, failure: &Failure) -> bool {
     match (mode, failure.status()) {
         (Mode::Read, Some(code)) => code == 429 || code >= 500,
         (Mode::Write, Some(code)) => matches!(code, 409 | 429 | 503),
-        (_, None) => false,
+        // A write that lost its connection may have happened: not repeated
+        // here; the step is re-run (idempotently) on resume.
+        (Mode::Read, None) => failure.is_transport(),
+        (Mode::Write, None) => false,
     }
 }
 
@@ -76,6 +81,31 @@ mod tests {
             kube::Error::Api(Box::new(status)),
             Target::new("patch", &kinds::deployments(), Some("ns"), Some("x")),
         )
+    }
+
+    fn reset() -> Failure {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset by peer",
+        );
+        Failure::kube(
+            kube::Error::Service(Box::new(io)),
+            Target::new("get", &kinds::deployments(), Some("ns"), Some("x")),
+        )
+    }
+
+    #[test]
+    fn lost_connections_repeat_reads_only() {
+        assert!(retryable(Mode::Read, &reset()));
+        assert!(!retryable(Mode::Write, &reset()));
+        let timeout = Failure::kube(
+            kube::Error::Service(Box::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "timed out",
+            ))),
+            Target::new("get", &kinds::deployments(), Some("ns"), Some("x")),
+        );
+        assert!(!retryable(Mode::Read, &timeout));
     }
 
     #[test]

@@ -71,8 +71,10 @@ pub fn register(engine: &mut Engine, ctx: Arc<ActionContext>) {
     decimal_ops::register(engine);
 
     engine.register_type_with_name::<PgConnection>(CONNECTION_TYPE);
-    engine.register_fn("to_string", |c: &mut PgConnection| c.to_string());
-    engine.register_fn("to_debug", |c: &mut PgConnection| c.to_string());
+    // By value: string interpolation of a constant handle does not find
+    // a `&mut` receiver.
+    engine.register_fn("to_string", |c: PgConnection| c.to_string());
+    engine.register_fn("to_debug", |c: PgConnection| c.to_string());
 
     register_sql_method(engine, "query", |c, sql, v| {
         c.query(sql, v).map(Dynamic::from_array)

@@ -598,6 +598,15 @@ pub fn reports_node_capacity(env: &Env) {
         })
         .sum();
     assert!(requested_cpu >= 30, "{nodes:?}");
+    // Cluster-scoped kinds take no namespace; "" lists across namespaces.
+    let first = nodes[0].clone().cast::<Map>()["name"].to_string();
+    let script = format!(r#"kube::get("", "node/{first}").metadata.name"#);
+    assert_eq!(h.eval::<String>(&script), first);
+    assert!(h.eval::<i64>(r#"kube::list("", "pods", "app=flowengine").len()"#) >= 3);
+    let err = h.eval_err(r#"kube::get("", "deploy/flowengine")"#);
+    assert_eq!(err.code, "runbook::run::kube::bad_argument");
+    assert!(err.message.contains("is namespaced"), "{}", err.message);
+
     let total: Map = h.eval("kube::capacity()");
     assert!(total["nodes"].as_int().unwrap() >= 1);
     let free = total["free"].clone().cast::<Map>();

@@ -66,28 +66,35 @@ impl EventSink for RecordingSink {
 
 /// A run's worth of context against one fresh database.
 pub struct Pg {
-    pub db: pg_harness::TestDatabase,
     pub sink: Arc<RecordingSink>,
     pub ctx: Arc<ActionContext>,
     pub engine: Engine,
     pub scope: Scope<'static>,
-    // Dropped last: the connection tasks run on it.
+    // Dropped after the handles: the connection tasks run on it.
     pub runtime: tokio::runtime::Runtime,
+    // Dropped last, once the test's connections are closed.
+    pub db: pg_harness::TestDatabase,
 }
 
 impl Pg {
     /// A fresh database, an engine with `pg` registered, and `db` bound to
     /// `pg::connect(url)` in the scope.
     pub fn new(prefix: &str) -> Pg {
-        Pg::with_mode(prefix, false)
+        Pg::on(pg_harness::database(prefix), false)
     }
 
+    /// In dry-run mode.
     pub fn dry_run(prefix: &str) -> Pg {
-        Pg::with_mode(prefix, true)
+        Pg::on(pg_harness::database(prefix), true)
     }
 
-    fn with_mode(prefix: &str, dry_run: bool) -> Pg {
-        let db = pg_harness::database(prefix).unwrap_or_else(|e| panic!("{e}"));
+    /// On a server of this test process alone (for server-wide changes).
+    pub fn private(prefix: &str) -> Pg {
+        Pg::on(pg_harness::private_database(prefix), false)
+    }
+
+    fn on(db: Result<pg_harness::TestDatabase, pg_harness::HarnessError>, dry_run: bool) -> Pg {
+        let db = db.unwrap_or_else(|e| panic!("{e}"));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -147,6 +147,11 @@ async fn handle(
     state: Arc<State>,
     request: hyper::Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
+    // Refusing also cuts connections opened before the switch, so clients
+    // with pooled keep-alive connections see the outage too.
+    if lock(&state.faults).refusing() {
+        return Err(DropConnection);
+    }
     let (parts, incoming) = request.into_parts();
     let body = match incoming.collect().await {
         Ok(collected) => collected.to_bytes(),

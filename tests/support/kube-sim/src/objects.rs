@@ -170,8 +170,9 @@ impl ObjectApi<'_> {
         if self.store.get(&key).is_some() {
             return Err(ApiError::already_exists(rt, &name));
         }
-        if rt.status && object.get("status").is_some() && rt.kind != "Pod" {
-            // Status is the controllers' business on types that have the subresource.
+        if rt.status {
+            // Status is the controllers' business on types that have the
+            // subresource ([`ObjectApi::put_internal`] writes it after create).
             if let Some(map) = object.as_object_mut() {
                 map.remove("status");
             }
@@ -183,7 +184,7 @@ impl ObjectApi<'_> {
             map.remove("resourceVersion");
             map.remove("generation");
         }
-        if object.get("spec").is_some() || rt.kind == "Deployment" || rt.kind == "StatefulSet" {
+        if object.get("spec").is_some() {
             object["metadata"]["generation"] = json!(1);
         }
         apply_defaults(rt, &mut object);

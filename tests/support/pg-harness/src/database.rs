@@ -4,10 +4,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use tokio_postgres::error::SqlState;
 
-use crate::{server, sql, HarnessError, Server};
+use crate::{sql, HarnessError, Server};
 
-/// One test's database. On an external server it is dropped again when this
-/// value is dropped; a throwaway server disappears as a whole.
+/// One test's database, dropped again when this value is dropped (a test
+/// process that dies leaves it behind; the shared server is thrown away when
+/// the last test process is gone).
 #[derive(Debug)]
 pub struct TestDatabase {
     server: &'static Server,
@@ -16,13 +17,23 @@ pub struct TestDatabase {
     owned: bool,
 }
 
-/// Creates an empty database named after `prefix` on the process-wide server.
+/// Creates an empty database named after `prefix` on the shared server
+/// ([`server`](crate::server)).
 ///
 /// On an external server where the role may not create databases, the URL's
 /// own database is shared by every test instead.
 pub fn database(prefix: &str) -> Result<TestDatabase, HarnessError> {
+    crate::server()?.database(prefix)
+}
+
+/// Like [`database`], on this process's [`private_server`](crate::private_server),
+/// for tests that change server-wide settings.
+pub fn private_database(prefix: &str) -> Result<TestDatabase, HarnessError> {
+    crate::private_server()?.database(prefix)
+}
+
+pub(crate) fn create(server: &'static Server, prefix: &str) -> Result<TestDatabase, HarnessError> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let server = server()?;
     let clean: String = prefix
         .chars()
         .map(|c| {
@@ -128,7 +139,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if self.owned && !self.server.is_throwaway() {
+        if self.owned {
             let admin = self.server.config(self.server.admin_db());
             let drop_db = format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -1,23 +1,20 @@
-//! The process-wide server: an external one named by
-//! `RUNBOOK_TEST_DATABASE_URL`, or a throwaway one started here.
+//! The server tests connect to: an external one named by
+//! `RUNBOOK_TEST_DATABASE_URL`, the throwaway server shared by all test
+//! processes, or a throwaway server private to this process.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::{binaries, keeper, sql, tls, HarnessError, TlsFiles};
+use crate::database::{self, TestDatabase};
+use crate::instance::{self, Lifetime};
+use crate::{shared, HarnessError, TlsFiles};
 
-/// The role of a throwaway server (a superuser, so tests may `ALTER SYSTEM`).
-const USER: &str = "runbook";
-/// How long a fresh server may take to accept connections on a busy machine.
-const READY_DEADLINE: Duration = Duration::from_secs(60);
-/// Directory-name prefix of throwaway servers in the temp dir.
-const DIR_PREFIX: &str = "runbook-pg-";
-/// File in a throwaway server's directory naming the test process that owns it.
+/// Directory-name prefix of private servers in the temp dir.
+const PRIVATE_PREFIX: &str = "runbook-pg-private-";
+/// File in a private server's directory naming the test process that owns it.
 const OWNER_FILE: &str = "owner.pid";
 
 /// A PostgreSQL server tests connect to.
@@ -32,23 +29,52 @@ pub struct Server {
     /// Parsed `RUNBOOK_TEST_DATABASE_URL`, for an external server.
     external: Option<tokio_postgres::Config>,
     tls: Result<TlsFiles, String>,
-    /// The throwaway server's directory (data, socket, log, certificates).
+    /// A throwaway server's directory (data, socket, logs, certificates).
     dir: Option<PathBuf>,
-    /// The throwaway postmaster; it dies with this process.
+    /// A private server's postmaster; it dies with this process.
     _process: Option<Mutex<Child>>,
 }
 
-static SERVER: OnceLock<Result<Server, HarnessError>> = OnceLock::new();
+static SHARED: OnceLock<Result<Server, HarnessError>> = OnceLock::new();
+static PRIVATE: OnceLock<Result<Server, HarnessError>> = OnceLock::new();
 
-/// The server of this test process, started on first use.
+/// The server most tests use: `RUNBOOK_TEST_DATABASE_URL` when set, otherwise
+/// a throwaway server shared with every other test process on the machine
+/// (each test gets its own database on it, see [`database`](crate::database)).
 pub fn server() -> Result<&'static Server, HarnessError> {
-    SERVER
-        .get_or_init(|| match std::env::var(crate::DATABASE_URL_ENV) {
-            Ok(url) if !url.trim().is_empty() => Server::external(&url),
-            _ => Server::throwaway(),
+    SHARED
+        .get_or_init(|| match external_url() {
+            Some(url) => Server::external(&url),
+            None if shared::available() => shared::attach().map(|s| Server {
+                password: Some(s.password),
+                dir: Some(s.dir),
+                tls: s.tls,
+                ..Server::throwaway(s.port)
+            }),
+            // Without `flock` there is no watchdog: a server per process.
+            None => Server::private(),
         })
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// A server for tests that change server-wide state (`ALTER SYSTEM`,
+/// `pg_reload_conf()`): a throwaway server of this process alone, which dies
+/// with it. With `RUNBOOK_TEST_DATABASE_URL` set, that server.
+pub fn private_server() -> Result<&'static Server, HarnessError> {
+    PRIVATE
+        .get_or_init(|| match external_url() {
+            Some(url) => Server::external(&url),
+            None => Server::private(),
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn external_url() -> Option<String> {
+    std::env::var(crate::DATABASE_URL_ENV)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
 }
 
 impl Server {
@@ -82,9 +108,14 @@ impl Server {
         self.tls.as_ref().map_err(String::as_str)
     }
 
-    /// The throwaway server's directory (its `postgres.log` is there).
+    /// A throwaway server's directory (its `postgres-PORT.log` is there).
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
+    }
+
+    /// Creates an empty database named after `prefix` on this server.
+    pub fn database(&'static self, prefix: &str) -> Result<TestDatabase, HarnessError> {
+        database::create(self, prefix)
     }
 
     /// `postgres://user:password@host:port/dbname` (password percent-encoded),
@@ -120,18 +151,29 @@ impl Server {
     pub(crate) fn config(&self, dbname: &str) -> tokio_postgres::Config {
         let mut config = match &self.external {
             Some(external) => external.clone(),
-            None => {
-                let mut c = tokio_postgres::Config::new();
-                c.host(&self.host).port(self.port).user(&self.user);
-                if let Some(pw) = &self.password {
-                    c.password(pw);
-                }
-                c
-            }
+            None => instance::config(
+                self.port,
+                self.password.as_deref().unwrap_or_default(),
+                dbname,
+            ),
         };
         config.dbname(dbname);
         config.connect_timeout(Duration::from_secs(10));
         config
+    }
+
+    fn throwaway(port: u16) -> Server {
+        Server {
+            host: "127.0.0.1".into(),
+            port,
+            user: instance::USER.into(),
+            password: None,
+            admin_db: "postgres".into(),
+            external: None,
+            tls: Err("not started".into()),
+            dir: None,
+            _process: None,
+        }
     }
 
     fn external(url: &str) -> Result<Server, HarnessError> {
@@ -151,276 +193,43 @@ impl Server {
         })
     }
 
-    fn throwaway() -> Result<Server, HarnessError> {
-        let bins = binaries::find().ok_or(HarnessError::NoPostgres)?;
-        sweep_stale_dirs();
+    fn private() -> Result<Server, HarnessError> {
+        sweep_stale_private_dirs();
         let dir = tempfile::Builder::new()
-            .prefix(DIR_PREFIX)
+            .prefix(PRIVATE_PREFIX)
             .tempdir()
             .map_err(|e| HarnessError::io("creating a temp dir for PostgreSQL", &e))?
             .keep();
-        write(&dir.join(OWNER_FILE), &std::process::id().to_string())?;
-        let owner = RunAs::for_postgres();
-        owner.chown(&dir)?;
-        let password = format!("pw@{}/x:{}", unique_token(), std::process::id());
-        let pwfile = dir.join("password");
-        write(&pwfile, &password)?;
-        owner.chown(&pwfile)?;
-        let tls = tls::generate(&dir).and_then(|files| {
-            owner.chown(&files.server_key)?;
-            owner.chown(&files.server_cert)?;
-            Ok(files)
-        });
-
-        let data = dir.join("data");
-        let mut initdb = Command::new(&bins.initdb);
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-U",
-                USER,
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-            ])
-            .arg(format!("--pwfile={}", pwfile.display()))
-            .args(["-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
-            .current_dir(&dir);
-        owner.apply(&mut initdb);
-        let out = initdb
-            .output()
-            .map_err(|e| HarnessError::io(format!("running {}", bins.initdb.display()), &e))?;
-        if !out.status.success() {
-            return Err(HarnessError::Command {
-                command: format!("{initdb:?}"),
-                status: out.status.to_string(),
-                output: format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-            });
-        }
-
-        // Another test binary may take the free port between our probe and
-        // the server's bind: try a few ports.
-        let mut last = None;
-        for _ in 0..5 {
-            let port = free_port()?;
-            let log_path = dir.join(format!("postgres-{port}.log"));
-            let log = fs::File::create(&log_path)
-                .map_err(|e| HarnessError::io(format!("creating {}", log_path.display()), &e))?;
-            let log_err = log
-                .try_clone()
-                .map_err(|e| HarnessError::io("duplicating the log file handle", &e))?;
-            let mut postgres = Command::new(&bins.postgres);
-            postgres
-                .arg("-D")
-                .arg(&data)
-                .arg("-p")
-                .arg(port.to_string())
-                .arg("-k")
-                .arg(&dir)
-                .args(["-c", "listen_addresses=127.0.0.1"])
-                // A throwaway server: durability buys nothing, speed does.
-                .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-                .args(["-c", "full_page_writes=off"])
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(log)
-                .stderr(log_err)
-                .process_group(0);
-            if let Ok(files) = &tls {
-                postgres.args(["-c", "ssl=on"]);
-                postgres
-                    .arg("-c")
-                    .arg(format!("ssl_cert_file={}", files.server_cert.display()));
-                postgres
-                    .arg("-c")
-                    .arg(format!("ssl_key_file={}", files.server_key.display()));
-            }
-            owner.apply(&mut postgres);
-            let child = keeper::spawn(postgres).map_err(|e| {
-                HarnessError::io(format!("starting {}", bins.postgres.display()), &e)
-            })?;
-            let server = Server {
-                host: "127.0.0.1".into(),
-                port,
-                user: USER.into(),
-                password: Some(password.clone()),
-                admin_db: "postgres".into(),
-                external: None,
-                tls: tls.clone().map_err(|e| e.to_string()),
-                dir: Some(dir.clone()),
-                _process: None,
-            };
-            match wait_ready(&server, child, &log_path) {
-                Ok(child) => {
-                    return Ok(Server {
-                        _process: Some(Mutex::new(child)),
-                        ..server
-                    })
-                }
-                Err(Readiness::PortTaken(err)) => last = Some(err),
-                Err(Readiness::Failed(err)) => return Err(err),
-            }
-        }
-        Err(last.unwrap_or(HarnessError::NoPostgres))
+        fs::write(dir.join(OWNER_FILE), std::process::id().to_string())
+            .map_err(|e| HarnessError::io(format!("writing {}", dir.display()), &e))?;
+        let started = instance::start(&dir, Lifetime::ThisProcess)?;
+        Ok(Server {
+            password: Some(started.password),
+            dir: Some(started.dir),
+            tls: started.tls,
+            _process: Some(Mutex::new(started.postmaster)),
+            ..Server::throwaway(started.port)
+        })
     }
 }
 
-enum Readiness {
-    PortTaken(HarnessError),
-    Failed(HarnessError),
-}
-
-/// Polls a real connection until the server answers, the postmaster exits,
-/// or the deadline passes.
-fn wait_ready(server: &Server, mut child: Child, log: &Path) -> Result<Child, Readiness> {
-    let config = server.config("postgres");
-    let start = Instant::now();
-    let failed = |reason: String| HarnessError::Start {
-        dir: server
-            .dir
-            .as_deref()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default(),
-        reason,
-        log: fs::read_to_string(log).unwrap_or_default(),
-    };
-    loop {
-        let attempt = sql::block_on(async { sql::connect(&config).await.map(drop) });
-        let last_error = match attempt {
-            Ok(()) => return Ok(child),
-            Err(err) => sql::describe(&err),
-        };
-        if let Ok(Some(status)) = child.try_wait() {
-            let err = failed(format!("postgres exited ({status})"));
-            let taken =
-                matches!(&err, HarnessError::Start { log, .. } if log.contains("could not bind"));
-            return Err(if taken {
-                Readiness::PortTaken(err)
-            } else {
-                Readiness::Failed(err)
-            });
-        }
-        if start.elapsed() > READY_DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(Readiness::Failed(failed(format!(
-                "no connection after {}s (last error: {last_error})",
-                READY_DEADLINE.as_secs()
-            ))));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Who the server runs as: root may not run PostgreSQL, so `nobody`.
-struct RunAs(Option<(nix::unistd::Uid, nix::unistd::Gid)>);
-
-impl RunAs {
-    fn for_postgres() -> RunAs {
-        if !nix::unistd::geteuid().is_root() {
-            return RunAs(None);
-        }
-        let ids = nix::unistd::User::from_name("nobody")
-            .ok()
-            .flatten()
-            .map(|u| (u.uid, u.gid))
-            .unwrap_or((
-                nix::unistd::Uid::from_raw(65534),
-                nix::unistd::Gid::from_raw(65534),
-            ));
-        RunAs(Some(ids))
-    }
-
-    fn chown(&self, path: &Path) -> Result<(), HarnessError> {
-        if let Some((uid, gid)) = self.0 {
-            nix::unistd::chown(path, Some(uid), Some(gid))
-                .map_err(|e| HarnessError::io(format!("chown {}", path.display()), &e.into()))?;
-        }
-        Ok(())
-    }
-
-    fn apply(&self, command: &mut Command) {
-        if let Some((uid, gid)) = self.0 {
-            command.uid(uid.as_raw()).gid(gid.as_raw());
-        }
-    }
-}
-
-fn write(path: &Path, contents: &str) -> Result<(), HarnessError> {
-    fs::write(path, contents)
-        .map_err(|e| HarnessError::io(format!("writing {}", path.display()), &e))?;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-        .map_err(|e| HarnessError::io(format!("chmod {}", path.display()), &e))
-}
-
-fn free_port() -> Result<u16, HarnessError> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| HarnessError::io("finding a free TCP port", &e))
-}
-
-/// Removes the directories of throwaway servers whose test process is gone
-/// (killed before it could clean up), stopping their postmaster if it is
-/// somehow still running.
-fn sweep_stale_dirs() {
+/// Removes the directories of private servers whose test process is gone
+/// (their postmaster died with it, by its parent-death signal).
+fn sweep_stale_private_dirs() {
     let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
         return;
     };
     for entry in entries.flatten() {
-        let is_ours = entry
+        let is_private = entry
             .file_name()
             .to_str()
-            .is_some_and(|n| n.starts_with(DIR_PREFIX));
-        let path = entry.path();
+            .is_some_and(|n| n.starts_with(PRIVATE_PREFIX));
         // A directory without an owner file may be another process mid-start.
-        let Some(owner) = read_pid(&path.join(OWNER_FILE)) else {
-            continue;
-        };
-        if !is_ours || is_alive(owner) {
-            continue;
+        let owner = instance::read_pid(&entry.path().join(OWNER_FILE));
+        if is_private && owner.is_some_and(|pid| !instance::is_alive(pid)) {
+            instance::discard(&entry.path());
         }
-        if let Some(postmaster) = read_pid(&path.join("data/postmaster.pid")) {
-            let cmdline = fs::read(format!("/proc/{postmaster}/cmdline")).unwrap_or_default();
-            if is_alive(postmaster) && String::from_utf8_lossy(&cmdline).contains("postgres") {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(postmaster),
-                    nix::sys::signal::Signal::SIGQUIT,
-                );
-            }
-        }
-        let _ = fs::remove_dir_all(&path);
     }
-}
-
-fn read_pid(path: &Path) -> Option<i32> {
-    fs::read_to_string(path)
-        .ok()?
-        .lines()
-        .next()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn is_alive(pid: i32) -> bool {
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
-        Ok(()) => true,
-        Err(errno) => errno == nix::errno::Errno::EPERM,
-    }
-}
-
-/// Some entropy for the password, without a random-number crate.
-fn unique_token() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{:x}", nanos ^ (u128::from(std::process::id()) << 64))
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.

@@ -85,3 +85,46 @@ fn throwaway_server_speaks_tls() {
     let ssl = db.query_column("SELECT current_setting('ssl')").unwrap();
     assert_eq!(ssl, [Some("on".to_string())]);
 }
+
+#[test]
+fn a_private_server_is_a_different_server() {
+    let shared = pg_harness::server().unwrap();
+    let private = pg_harness::private_server().unwrap();
+    if !shared.is_throwaway() {
+        return; // Both are the external server.
+    }
+    assert_ne!(shared.port(), private.port());
+    let db = pg_harness::private_database("private").unwrap();
+    // ALTER SYSTEM refuses to run in the implicit transaction of a batch.
+    db.batch_execute("ALTER SYSTEM SET work_mem = '77MB'")
+        .unwrap();
+    db.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let on_shared = pg_harness::database("not_private").unwrap();
+    let setting =
+        "SELECT count(*)::text FROM pg_file_settings WHERE name = 'work_mem' AND setting = '77MB'";
+    assert_eq!(db.query_column(setting).unwrap(), [Some("1".to_string())]);
+    assert_eq!(
+        on_shared.query_column(setting).unwrap(),
+        [Some("0".to_string())]
+    );
+}
+
+#[test]
+fn a_test_database_is_dropped_with_its_handle() {
+    let db = pg_harness::database("dropped").unwrap();
+    if !db.server().is_throwaway() {
+        return;
+    }
+    let name = db.name().to_string();
+    let witness = pg_harness::database("witness").unwrap();
+    let exists = format!("SELECT count(*)::text FROM pg_database WHERE datname = '{name}'");
+    assert_eq!(
+        witness.query_column(&exists).unwrap(),
+        [Some("1".to_string())]
+    );
+    drop(db);
+    assert_eq!(
+        witness.query_column(&exists).unwrap(),
+        [Some("0".to_string())]
+    );
+}

@@ -92,7 +92,7 @@ fn handle_main(state: &State, request: &Request, path: &ResourcePath) -> Result<
             if table::wanted(request) {
                 return Ok(Reply::Json(
                     200,
-                    table::render(rt, &items, resource_version, request),
+                    table::render(rt, &items, resource_version, request.param("includeObject")),
                 ));
             }
             Ok(Reply::Json(
@@ -113,7 +113,10 @@ fn handle_main(state: &State, request: &Request, path: &ResourcePath) -> Result<
                     .as_str()
                     .and_then(|s| s.parse().ok())
                     .unwrap_or_default();
-                return Ok(Reply::Json(200, table::render(rt, &[object], rv, request)));
+                return Ok(Reply::Json(
+                    200,
+                    table::render(rt, &[object], rv, request.param("includeObject")),
+                ));
             }
             Ok(Reply::Json(200, object))
         }

@@ -180,8 +180,8 @@ fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
     }
 }
 
-fn row_object(object: &Value, request: &Request) -> Value {
-    match request.param("includeObject") {
+fn row_object(object: &Value, include_object: Option<&str>) -> Value {
+    match include_object {
         Some("Object") => object.clone(),
         Some("None") => Value::Null,
         _ => json!({
@@ -197,7 +197,7 @@ pub(crate) fn render(
     rt: &ResourceType,
     items: &[Value],
     resource_version: u64,
-    request: &Request,
+    include_object: Option<&str>,
 ) -> Value {
     let mut definitions = vec![json!({
         "name": "Name", "type": "string", "format": "name", "priority": 0,
@@ -211,7 +211,7 @@ pub(crate) fn render(
         .map(|o| {
             let mut row_cells = vec![o["metadata"]["name"].clone()];
             row_cells.extend(cells(rt, o));
-            json!({"cells": row_cells, "object": row_object(o, request)})
+            json!({"cells": row_cells, "object": row_object(o, include_object)})
         })
         .collect();
     json!({

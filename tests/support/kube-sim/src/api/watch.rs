@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
+use crate::api::table;
 use crate::api_error::ApiError;
 use crate::catalog::ResourceType;
 use crate::http::{Reply, Request};
@@ -26,6 +27,9 @@ struct Filter {
     namespace: Option<String>,
     labels: LabelSelector,
     fields: FieldSelector,
+    /// `Some(includeObject)` when the client asked for Table rows
+    /// (`kubectl get -w`).
+    table: Option<Option<String>>,
 }
 
 impl Filter {
@@ -49,8 +53,26 @@ struct WatchStream {
     filter: Filter,
 }
 
-fn event_line(event_type: &str, object: &Value) -> Value {
-    json!({"type": event_type, "object": object})
+impl Filter {
+    /// The JSON line of one event, the object as a one-row Table when asked.
+    fn line(&self, event_type: &str, object: &Value) -> Value {
+        match &self.table {
+            Some(include_object) => {
+                let rv = object["metadata"]["resourceVersion"]
+                    .as_str()
+                    .and_then(|rv| rv.parse().ok())
+                    .unwrap_or_default();
+                let table = table::render(
+                    &self.rt,
+                    std::slice::from_ref(object),
+                    rv,
+                    include_object.as_deref(),
+                );
+                json!({"type": event_type, "object": table})
+            }
+            None => json!({"type": event_type, "object": object}),
+        }
+    }
 }
 
 impl WatchStream {
@@ -72,7 +94,7 @@ impl WatchStream {
                 continue;
             }
             self.last_sent = event.resource_version;
-            return Some(event_line(event.event_type.as_str(), &event.object));
+            return Some(self.filter.line(event.event_type.as_str(), &event.object));
         }
     }
 }
@@ -91,6 +113,7 @@ pub(crate) fn start(
         namespace,
         labels,
         fields,
+        table: table::wanted(request).then(|| request.param("includeObject").map(str::to_string)),
     };
     let store = state.store();
     let (pending, receiver, last_sent) = if from.is_empty() || from == "0" {
@@ -108,7 +131,7 @@ pub(crate) fn start(
                 filter.labels.matches(&object["metadata"]["labels"])
                     && filter.fields.matches(object)
             })
-            .map(|object| event_line(EventType::Added.as_str(), object))
+            .map(|object| filter.line(EventType::Added.as_str(), object))
             .collect();
         (pending, receiver, current)
     } else {
@@ -125,7 +148,7 @@ pub(crate) fn start(
         let pending = past
             .iter()
             .filter(|e| filter.accepts(e))
-            .map(|e| event_line(e.event_type.as_str(), &e.object))
+            .map(|e| filter.line(e.event_type.as_str(), &e.object))
             .collect();
         let last = past.last().map_or(from, |e| e.resource_version);
         (pending, receiver, last)

@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 
 use super::conditions::condition;
+use super::events;
 use super::objects::{all, meta_str, owned_by, owner_reference, save, template_hash};
 use super::pods::is_ready;
 use super::replicasets::omit_zeros;
@@ -71,6 +72,14 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
                 let hash = template_hash(&deployment["spec"]["template"]);
                 let rs = new_replicaset(&deployment, &new_name, &hash, max_revision + 1);
                 save(pass, "apps", "replicasets", rs);
+                let message = format!("Scaled up replica set {new_name} from 0 to {desired}");
+                events::record(
+                    pass,
+                    &deployment,
+                    "deployment-controller",
+                    "ScalingReplicaSet",
+                    message,
+                );
                 max_revision + 1
             }
             Some(rs) => {
@@ -82,8 +91,22 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
                     revision(&rs)
                 };
                 rs["metadata"]["annotations"][REVISION] = json!(rev.to_string());
+                let previous = rs["spec"]["replicas"].as_u64().unwrap_or(0);
                 rs["spec"]["replicas"] = json!(desired);
                 save(pass, "apps", "replicasets", rs);
+                if previous != desired {
+                    let direction = if desired > previous { "up" } else { "down" };
+                    let message = format!(
+                        "Scaled {direction} replica set {new_name} from {previous} to {desired}"
+                    );
+                    events::record(
+                        pass,
+                        &deployment,
+                        "deployment-controller",
+                        "ScalingReplicaSet",
+                        message,
+                    );
+                }
                 rev
             }
         };
@@ -94,8 +117,20 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
             for old in owned.iter().filter(|rs| meta_str(rs, "name") != new_name) {
                 if old["spec"]["replicas"] != json!(0) {
                     let mut old = (*old).clone();
+                    let previous = old["spec"]["replicas"].as_u64().unwrap_or(0);
                     old["spec"]["replicas"] = json!(0);
+                    let message = format!(
+                        "Scaled down replica set {} from {previous} to 0",
+                        meta_str(&old, "name")
+                    );
                     save(pass, "apps", "replicasets", old);
+                    events::record(
+                        pass,
+                        &deployment,
+                        "deployment-controller",
+                        "ScalingReplicaSet",
+                        message,
+                    );
                 }
             }
         }

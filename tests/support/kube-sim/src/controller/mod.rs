@@ -11,6 +11,7 @@
 
 mod conditions;
 mod deployments;
+mod events;
 mod hpas;
 mod objects;
 mod pods;

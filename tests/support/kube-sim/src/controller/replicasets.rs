@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::objects::{all, meta_str, owned_by, remove, save};
 use super::pods::{from_template, is_ready};
-use super::Pass;
+use super::{events, Pass};
 use crate::objects::random_suffix;
 
 /// Creates and deletes pods to match each ReplicaSet's replicas.
@@ -28,6 +28,14 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
                 };
                 let pod = from_template(&rs["spec"]["template"], &rs, &name, &labels);
                 save(pass, "", "pods", pod);
+                let message = format!("Created pod: {name}");
+                events::record(
+                    pass,
+                    &rs,
+                    "replicaset-controller",
+                    "SuccessfulCreate",
+                    message,
+                );
             }
         } else if owned.len() > desired {
             // Unready pods go first, then the youngest.
@@ -43,6 +51,14 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
                 .collect();
             for pod in doomed {
                 remove(pass, "", "pods", &pod);
+                let message = format!("Deleted pod: {}", meta_str(&pod, "name"));
+                events::record(
+                    pass,
+                    &rs,
+                    "replicaset-controller",
+                    "SuccessfulDelete",
+                    message,
+                );
             }
         }
     }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::objects::{all, meta_str, owned_by, remove, save, template_hash};
 use super::pods::{from_template, is_ready};
 use super::replicasets::omit_zeros;
-use super::Pass;
+use super::{events, Pass};
 
 const REVISION_LABEL: &str = "controller-revision-hash";
 
@@ -68,6 +68,17 @@ pub(super) fn reconcile(pass: &mut Pass<'_, '_>) {
                     ];
                     let pod = from_template(&sts["spec"]["template"], &sts, &name, &labels);
                     save(pass, "", "pods", pod);
+                    let message = format!(
+                        "create Pod {name} in StatefulSet {} successful",
+                        meta_str(&sts, "name")
+                    );
+                    events::record(
+                        pass,
+                        &sts,
+                        "statefulset-controller",
+                        "SuccessfulCreate",
+                        message,
+                    );
                     all_ready = false;
                 }
             }

@@ -3,7 +3,7 @@
 //! see connections refused or dropped.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use kube_sim::KubeSim;
@@ -32,7 +32,11 @@ impl Response {
 }
 
 fn connect(sim: &KubeSim) -> std::io::Result<TcpStream> {
-    let stream = TcpStream::connect(sim.addr())?;
+    connect_to(sim.addr())
+}
+
+fn connect_to(addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     Ok(stream)
 }
@@ -126,7 +130,18 @@ pub fn send_with(
     headers: &[(&str, &str)],
     body: &str,
 ) -> std::io::Result<Response> {
-    let mut stream = connect(sim)?;
+    send_to(sim.addr(), method, target, headers, body)
+}
+
+/// Like [`send_with`] to any address (a simulator in another process).
+pub fn send_to(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<Response> {
+    let mut stream = connect_to(addr)?;
     send_head(&mut stream, method, target, headers, body, true)?;
     let mut reader = BufReader::new(stream);
     let (status, headers) = read_head(&mut reader)?;
@@ -191,8 +206,12 @@ pub struct Watch {
 
 impl Watch {
     pub fn open(sim: &KubeSim, target: &str) -> Watch {
+        Self::open_with(sim, target, &[])
+    }
+
+    pub fn open_with(sim: &KubeSim, target: &str, headers: &[(&str, &str)]) -> Watch {
         let mut stream = connect(sim).expect("connect");
-        send_head(&mut stream, "GET", target, &[], "", true).expect("send watch");
+        send_head(&mut stream, "GET", target, headers, "", true).expect("send watch");
         let mut reader = BufReader::new(stream);
         let (status, _) = read_head(&mut reader).expect("watch head");
         Watch {

@@ -283,3 +283,44 @@ fn nodes_are_seeded_with_allocatable_capacity() {
         assert_eq!(node["status"]["capacity"]["cpu"], "4");
     }
 }
+
+#[test]
+fn controllers_record_events_describe_can_find() {
+    let sim = sim_with_flowengine();
+    patch(
+        &sim,
+        &format!("{DEPLOYMENTS}/flowengine/scale"),
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":5}}"#,
+    );
+    assert!(sim.wait_for(DEADLINE, |s| s.rollout_complete("production", "flowengine")));
+    let query = "/api/v1/namespaces/production/events?fieldSelector=involvedObject.kind%3DDeployment,involvedObject.name%3Dflowengine";
+    let events = crate::client::get(&sim, query).json();
+    let messages: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["reason"], "ScalingReplicaSet");
+            e["message"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    // Event names are random, so the list order is not the order of events.
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Scaled up replica set flowengine-")
+                && m.ends_with(" from 0 to 3"))
+    );
+    assert!(
+        messages.iter().any(|m| m.ends_with(" from 3 to 5")),
+        "{messages:?}"
+    );
+    let created = sim
+        .list("v1", "Event", "production")
+        .into_iter()
+        .filter(|e| e["reason"] == "SuccessfulCreate")
+        .count();
+    assert_eq!(created, 5, "one per pod created");
+}

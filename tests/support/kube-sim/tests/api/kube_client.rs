@@ -184,3 +184,19 @@ async fn watch_sees_a_rollout_progress() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusing_connections_cuts_pooled_clients_off_too() {
+    let sim = KubeSim::start().unwrap();
+    let deployments: Api<Deployment> = Api::namespaced(client(&sim).await, "production");
+    // Warm the connection pool.
+    deployments.list(&ListParams::default()).await.unwrap();
+    sim.faults().refuse_connections(true);
+    let refused = deployments.list(&ListParams::default()).await;
+    assert!(
+        refused.is_err(),
+        "expected a transport error, got {refused:?}"
+    );
+    sim.faults().refuse_connections(false);
+    deployments.list(&ListParams::default()).await.unwrap();
+}

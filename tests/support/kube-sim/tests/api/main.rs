@@ -3,6 +3,7 @@
 // Tests fail loudly on anything unexpected; unwrapping is how they say so.
 #![allow(clippy::unwrap_used)]
 
+mod binary;
 mod client;
 mod controller;
 mod crud;
@@ -15,4 +16,5 @@ mod logs;
 mod patches;
 mod scale;
 mod selectors;
+mod table;
 mod watch;
