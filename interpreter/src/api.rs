@@ -19,7 +19,7 @@ use crate::record::{now, Approval, RunRecord, RunStatus, FORMAT_VERSION};
 use crate::redact::Redactor;
 use crate::run_id::new_run_id;
 use crate::sink::RunSink;
-use crate::store::{RunSession, Store, StoreError};
+use crate::store::{RunSession, RunSummary, Store, StoreError};
 
 /// A runbook file, read and parsed (and checked) by the caller.
 #[derive(Clone)]
@@ -184,7 +184,14 @@ pub async fn start(src: Source, opts: Options) -> Result<Finished, Refused> {
             .line(&format!("dry run of {title} ({steps} steps): effects are printed, nothing is stored"));
         None
     } else {
-        let session = create(&*opts.store, &mut run)?;
+        let mut session = create(&*opts.store, &mut run)?;
+        // Readers can see the run before its id is announced.
+        let list = src
+            .runbook
+            .steps()
+            .map(|s| (s.id.name.clone(), s.title.value.clone()))
+            .collect();
+        session.publish(&RunSummary::of(&run, list))?;
         p.out.set_journal(session.journal());
         p.out.line(&format!("run {} started: {title} ({steps} steps)", run.id));
         p.out.event(EventKind::RunStarted {

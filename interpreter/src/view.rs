@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::event::EventKind;
-use crate::record::StepStatus;
-use crate::store::{Holder, RunSummary, Store, StoreError};
+use crate::record::{RunStatus, StepStatus, Waiting};
+use crate::store::{Holder, Store, StoreError};
 
 /// One step as readers see it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -21,12 +21,19 @@ pub struct StepView {
     pub rollback: bool,
 }
 
-/// A run as readers see it.
+/// A run as readers see it (`status --json` prints it).
 #[derive(Clone, Debug, Serialize)]
 pub struct RunView {
-    #[serde(flatten)]
-    pub summary: RunSummary,
-    /// `running` whose runner is gone is shown as `interrupted`.
+    pub id: String,
+    pub title: String,
+    pub runbook_path: String,
+    pub status: RunStatus,
+    pub created: String,
+    pub updated: String,
+    pub waiting: Option<Waiting>,
+    pub error: Option<String>,
+    pub rolling_back: bool,
+    /// `status`, except that `running` whose runner is gone is `interrupted`.
     pub state: String,
     pub holder: Option<Holder>,
     pub steps: Vec<StepView>,
@@ -105,11 +112,19 @@ pub fn view(store: &dyn Store, id: &str) -> Result<RunView, StoreError> {
     }
     let alive = holder.as_ref().and_then(|h| h.alive);
     let state = match summary.status {
-        crate::record::RunStatus::Running if alive == Some(false) => "interrupted".to_string(),
+        RunStatus::Running if alive == Some(false) => "interrupted".to_string(),
         s => s.name().to_string(),
     };
     Ok(RunView {
-        summary,
+        id: summary.id,
+        title: summary.title,
+        runbook_path: summary.runbook_path,
+        status: summary.status,
+        created: summary.created,
+        updated: summary.updated,
+        waiting: summary.waiting,
+        error: summary.error,
+        rolling_back: summary.rolling_back,
         state,
         holder,
         steps,

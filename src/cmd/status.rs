@@ -61,7 +61,7 @@ fn store_error(e: &runbook_interpreter::StoreError) -> u8 {
 }
 
 fn human(v: &RunView) -> String {
-    let s = &v.summary;
+    let s = v;
     let mut out = format!("run {}: {}\n  runbook: {}\n", s.id, s.title, s.runbook_path);
     let mut state = v.state.clone();
     if s.status == RunStatus::Running {

@@ -220,3 +220,38 @@ fn sql_errors_carry_sqlstate_hint_and_the_offending_position() {
     );
     assert_eq!(err.help.as_deref(), Some("Key (id)=(1) already exists."));
 }
+
+/// The seed restarts PostgreSQL after `ALTER SYSTEM`; the handle must not
+/// stay dead afterwards. A statement in flight is never retried, but the next
+/// one gets a new session.
+#[test]
+fn a_session_the_server_ended_is_replaced_for_the_next_statement() {
+    let mut pg = Pg::new("reconnect");
+    let pid = pg
+        .ok("db.scalar(\"SELECT pg_backend_pid()\")")
+        .as_int()
+        .unwrap();
+    pg.setup(&format!("SELECT pg_terminate_backend({pid})"));
+    let mut failures = Vec::new();
+    pg_support::eventually(
+        std::time::Duration::from_secs(30),
+        "a new session",
+        || match pg.eval("db.scalar(\"SELECT pg_backend_pid()\")") {
+            Ok(new_pid) => {
+                assert_ne!(new_pid.as_int().unwrap(), pid);
+                true
+            }
+            Err(err) => {
+                failures.push(err);
+                false
+            }
+        },
+    );
+    // At most the statement that met the dead session fails, saying so.
+    assert!(failures.len() <= 1, "{failures:?}");
+    for err in failures {
+        let lost = err.code == "runbook::run::pg::connection_lost"
+            || err.message.contains("SQLSTATE 57P01");
+        assert!(lost, "{err:?}");
+    }
+}

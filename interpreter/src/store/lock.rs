@@ -31,6 +31,9 @@ impl std::fmt::Display for Holder {
     }
 }
 
+/// How long to wait for a lock still held after its recorded holder died.
+const DEAD_HOLDER_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A held run lock; released on drop (and by the kernel if we die).
 pub struct RunLock {
     _lock: Flock<File>,
@@ -51,21 +54,29 @@ impl RunLock {
             path: path.to_path_buf(),
             source,
         };
-        let file = private_fs::open_rw(path).map_err(io)?;
-        let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(l) => l,
-            Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
-                let holder = read_holder(path)
-                    .ok()
-                    .flatten()
-                    .map(|h| h.to_string())
-                    .unwrap_or_else(|| "another process".into());
-                return Err(StoreError::Locked {
-                    id: id.to_string(),
-                    holder,
-                });
+        let mut file = private_fs::open_rw(path).map_err(io)?;
+        let started = std::time::Instant::now();
+        let mut lock = loop {
+            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(l) => break l,
+                Err((f, nix::errno::Errno::EWOULDBLOCK)) => {
+                    let holder = read_holder(path).ok().flatten();
+                    // A child the dead holder had just forked (for `sh`)
+                    // shares the locked file until it execs or exits, a few
+                    // milliseconds later: wait that out instead of refusing.
+                    let holder_dead = holder.as_ref().is_some_and(|h| h.alive == Some(false));
+                    if holder_dead && started.elapsed() < DEAD_HOLDER_GRACE {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        file = f;
+                        continue;
+                    }
+                    return Err(StoreError::Locked {
+                        id: id.to_string(),
+                        holder: holder.map_or_else(|| "another process".into(), |h| h.to_string()),
+                    });
+                }
+                Err((_, errno)) => return Err(io(std::io::Error::from(errno))),
             }
-            Err((_, errno)) => return Err(io(std::io::Error::from(errno))),
         };
         let me = Holder {
             pid: std::process::id(),

@@ -242,11 +242,7 @@ async fn connect(
     config.default_retry = false;
     config.read_timeout = Some(READ_TIMEOUT);
     let origin = Origin {
-        server: config
-            .cluster_url
-            .to_string()
-            .trim_end_matches('/')
-            .to_owned(),
+        server: display_server(&config.cluster_url),
         kubeconfig: source,
         context: context_name,
         namespace: config.default_namespace.clone(),
@@ -263,4 +259,30 @@ async fn connect(
         origin,
         kinds: tokio::sync::OnceCell::new(),
     })
+}
+
+/// The server URL for messages, without any `user:password@` part.
+fn display_server(url: &http::Uri) -> String {
+    let scheme = url.scheme_str().unwrap_or("https");
+    let host = url.host().unwrap_or_default();
+    let port = url.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    format!(
+        "{scheme}://{host}{port}{}",
+        url.path().trim_end_matches('/')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_never_show_credentials() {
+        let url: http::Uri = "https://admin:hunter2@10.0.0.1:6443/"
+            .parse()
+            .unwrap_or_default();
+        assert_eq!(display_server(&url), "https://10.0.0.1:6443");
+        let url: http::Uri = "https://k8s.example.com/proxy/".parse().unwrap_or_default();
+        assert_eq!(display_server(&url), "https://k8s.example.com/proxy");
+    }
 }

@@ -1,7 +1,7 @@
 //! The `PgConnection` handle: one client shared by every copy of the handle,
 //! its connection driven on the run's tokio runtime.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -20,9 +20,12 @@ pub struct PgConnection {
 }
 
 pub(crate) struct Inner {
-    pub client: tokio_postgres::Client,
-    /// The same TLS settings, for cancel requests (a separate connection).
-    pub tls: MakeRustlsConnect,
+    /// Replaced by a new connection when the server closed this one.
+    client: Mutex<Arc<tokio_postgres::Client>>,
+    /// What to connect with again.
+    config: tokio_postgres::Config,
+    /// The same TLS settings, for reconnects and cancel requests.
+    tls: MakeRustlsConnect,
     pub target: Target,
     /// The URL's password (raw and decoded), scrubbed from every error.
     pub secrets: Vec<String>,
@@ -53,9 +56,50 @@ fn open(
 ) -> Result<PgConnection, ActionError> {
     let spec = url::parse(url)?;
     let tls = tls::connector(&spec.tls)?;
-    let (client, connection) = match ctx.block_on(spec.config.connect(tls.clone())) {
+    let client = establish(ctx, &spec.config, &tls, &spec.target)?;
+    Ok(PgConnection {
+        inner: Arc::new(Inner {
+            client: Mutex::new(Arc::new(client)),
+            config: spec.config,
+            tls,
+            target: spec.target,
+            secrets: secrets.to_vec(),
+            ctx: ctx.clone(),
+        }),
+    })
+}
+
+impl PgConnection {
+    /// The client for the next statement. When the server closed the
+    /// connection (a restart after `ALTER SYSTEM`, an idle timeout), this
+    /// connects again first; a statement that was running when the
+    /// connection broke is never retried.
+    pub(crate) fn client(&self) -> Result<Arc<tokio_postgres::Client>, ActionError> {
+        let inner = &self.inner;
+        let mut current = inner.client.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.is_closed() {
+            let fresh = establish(&inner.ctx, &inner.config, &inner.tls, &inner.target)
+                .map_err(|e| errors::scrub(e, &inner.secrets))?;
+            *current = Arc::new(fresh);
+        }
+        Ok(current.clone())
+    }
+
+    /// The TLS connector, for cancel requests (a separate connection).
+    pub(crate) fn tls(&self) -> MakeRustlsConnect {
+        self.inner.tls.clone()
+    }
+}
+
+fn establish(
+    ctx: &ActionContext,
+    config: &tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
+    target: &Target,
+) -> Result<tokio_postgres::Client, ActionError> {
+    let (client, connection) = match ctx.block_on(config.connect(tls.clone())) {
         Ok(Ok(pair)) => pair,
-        Ok(Err(e)) => return Err(errors::connect(&e, &spec.target)),
+        Ok(Err(e)) => return Err(errors::connect(&e, target)),
         Err(why) => {
             let (code, what) = match why {
                 Interrupted::Timeout => (code::TIMEOUT, "the step's timeout elapsed"),
@@ -63,22 +107,15 @@ fn open(
             };
             return Err(ActionError::new(
                 code,
-                format!("{what} while connecting to PostgreSQL at {}", spec.target),
+                format!("{what} while connecting to PostgreSQL at {target}"),
             ));
         }
     };
     ctx.runtime().spawn(async move {
         // When the connection fails, the client's next call returns the
-        // error (reported as a lost connection), so it is not handled here.
+        // error (reported as a lost connection) and the handle connects
+        // again before the statement after it, so nothing to do here.
         let _ = connection.await;
     });
-    Ok(PgConnection {
-        inner: Arc::new(Inner {
-            client,
-            tls,
-            target: spec.target,
-            secrets: secrets.to_vec(),
-            ctx: ctx.clone(),
-        }),
-    })
+    Ok(client)
 }

@@ -95,7 +95,10 @@ pub(crate) fn statement(err: &tokio_postgres::Error, sql: &str, target: &Target)
                     chain(err)
                 ),
             )
-            .with_help("the server restarted or closed the session; resuming the run reconnects");
+            .with_help(
+                "the server restarted or ended the session while the statement ran; \
+                 the next statement connects again (check whether this one took effect)",
+            );
         }
         return ActionError::new(code::SQL, format!("PostgreSQL at {target}: {}", chain(err)));
     };

@@ -26,6 +26,9 @@
 //!   or whose effect a rollback does not undo (`pg_terminate_backend()`) are
 //!   printed and not run ([`dry_run`]). Reads run, also inside a rolled-back
 //!   transaction.
+//! - Sessions: connecting happens at `pg::connect`, so a wrong host or
+//!   password fails there. When the server ends the session (a restart), the
+//!   statement in flight fails and the next one connects again.
 //! - Secrets: the URL's password (as written and decoded) is registered with
 //!   the event sink before connecting and never appears in errors.
 
@@ -71,10 +74,8 @@ pub fn register(engine: &mut Engine, ctx: Arc<ActionContext>) {
     decimal_ops::register(engine);
 
     engine.register_type_with_name::<PgConnection>(CONNECTION_TYPE);
-    // By value: string interpolation of a constant handle does not find
-    // a `&mut` receiver.
-    engine.register_fn("to_string", |c: PgConnection| c.to_string());
-    engine.register_fn("to_debug", |c: PgConnection| c.to_string());
+    engine.register_fn("to_string", |c: &mut PgConnection| c.to_string());
+    engine.register_fn("to_debug", |c: &mut PgConnection| c.to_string());
 
     register_sql_method(engine, "query", |c, sql, v| {
         c.query(sql, v).map(Dynamic::from_array)

@@ -71,7 +71,8 @@ impl PgConnection {
                 return self.refuse_in_dry_run(sql, purpose, &reason);
             }
         }
-        let client = &self.inner.client;
+        let client = self.client()?;
+        let client = client.as_ref();
         let work = async {
             if dry_run {
                 client.batch_execute("BEGIN").await?;
@@ -101,9 +102,9 @@ impl PgConnection {
             Ok(Err(Failure::Action(e))) => return Err(e),
             Ok(Err(Failure::Pg(e))) => return Err(errors::statement(&e, sql, &self.inner.target)),
             Err(why) => {
-                let cancel_sent = self.cancel_on_server();
+                let cancel_sent = self.cancel_on_server(client);
                 if dry_run {
-                    self.roll_back_after_interrupt();
+                    self.roll_back_after_interrupt(client);
                 }
                 return Err(errors::interrupted(&why, sql, cancel_sent));
             }
@@ -154,9 +155,9 @@ impl PgConnection {
 
     /// Asks the server to stop whatever this session runs, so an abandoned
     /// statement does not keep running (and holding locks) on the server.
-    fn cancel_on_server(&self) -> Result<(), String> {
-        let token = self.inner.client.cancel_token();
-        let tls = self.inner.tls.clone();
+    fn cancel_on_server(&self, client: &tokio_postgres::Client) -> Result<(), String> {
+        let token = client.cancel_token();
+        let tls = self.tls();
         let sent = self
             .inner
             .ctx
@@ -174,8 +175,7 @@ impl PgConnection {
 
     /// Ends the dry run's transaction after an interrupted statement (queued
     /// behind it, so it runs once the cancel took effect).
-    fn roll_back_after_interrupt(&self) {
-        let client = &self.inner.client;
+    fn roll_back_after_interrupt(&self, client: &tokio_postgres::Client) {
         // Best effort: if it fails the connection is gone, and with it the
         // transaction.
         let _ = self.inner.ctx.runtime().block_on(async {

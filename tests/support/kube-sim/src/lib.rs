@@ -17,6 +17,11 @@
 //! conflicts); `limit`/`continue` are ignored (lists are complete); HPAs
 //! report status but never rescale; deletions are immediate (no graceful
 //! termination or finalizers).
+//!
+//! Why not `kube-fake-client` as the store: it is an in-process tower
+//! service without an HTTP listener, watch or dryRun, and the rest (watch
+//! history, dry run, strategic merge, scale, the controller) is most of the
+//! work anyway; the store here is one ordered map plus an event history.
 
 mod api;
 mod api_error;

@@ -29,7 +29,12 @@ pub fn human_age(seconds: i64) -> String {
 }
 
 fn age(object: &Value) -> String {
-    object["metadata"]["creationTimestamp"]
+    since(&object["metadata"]["creationTimestamp"])
+}
+
+/// How long ago an RFC 3339 timestamp was, as kubectl prints it.
+fn since(timestamp: &Value) -> String {
+    timestamp
         .as_str()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| human_age((Utc::now() - t.with_timezone(&Utc)).num_seconds()))
@@ -104,8 +109,20 @@ fn columns(rt: &ResourceType) -> Vec<(&'static str, &'static str, i64)> {
             ("Version", "string", 0),
         ],
         ("", "Namespace") => vec![("Status", "string", 0), ("Age", "string", 0)],
+        ("", "Event") => vec![
+            ("Last Seen", "string", 0),
+            ("Type", "string", 0),
+            ("Reason", "string", 0),
+            ("Object", "string", 0),
+            ("Message", "string", 0),
+        ],
         _ => vec![("Age", "string", 0)],
     }
+}
+
+/// Events are listed without their (generated) names, as by the real server.
+fn name_priority(rt: &ResourceType) -> i64 {
+    i64::from(rt.group.is_empty() && rt.kind == "Event")
 }
 
 fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
@@ -176,6 +193,20 @@ fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
             json!(status["phase"].as_str().unwrap_or("Active")),
             json!(age(o)),
         ],
+        ("", "Event") => {
+            let involved = &o["involvedObject"];
+            vec![
+                json!(since(&o["lastTimestamp"])),
+                o["type"].clone(),
+                o["reason"].clone(),
+                json!(format!(
+                    "{}/{}",
+                    involved["kind"].as_str().unwrap_or_default().to_lowercase(),
+                    involved["name"].as_str().unwrap_or_default()
+                )),
+                o["message"].clone(),
+            ]
+        }
         _ => vec![json!(age(o))],
     }
 }
@@ -200,7 +231,7 @@ pub(crate) fn render(
     include_object: Option<&str>,
 ) -> Value {
     let mut definitions = vec![json!({
-        "name": "Name", "type": "string", "format": "name", "priority": 0,
+        "name": "Name", "type": "string", "format": "name", "priority": name_priority(rt),
         "description": "Name must be unique within a namespace.",
     })];
     definitions.extend(columns(rt).into_iter().map(|(name, kind, priority)| {

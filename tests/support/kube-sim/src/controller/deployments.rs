@@ -199,23 +199,7 @@ pub(super) fn roll_up(pass: &mut Pass<'_, '_>) {
                     "Deployment does not have minimum availability.",
                 )
             },
-            if complete {
-                condition(
-                    previous,
-                    "Progressing",
-                    true,
-                    "NewReplicaSetAvailable",
-                    &format!("ReplicaSet \"{new_name}\" has successfully progressed."),
-                )
-            } else {
-                condition(
-                    previous,
-                    "Progressing",
-                    true,
-                    "ReplicaSetUpdated",
-                    &format!("ReplicaSet \"{new_name}\" is progressing."),
-                )
-            },
+            progressing(pass, &deployment, &new_name, complete),
         ];
         let mut status = json!({
             "observedGeneration": deployment["metadata"]["generation"],
@@ -232,4 +216,75 @@ pub(super) fn roll_up(pass: &mut Pass<'_, '_>) {
             save(pass, "apps", "deployments", deployment);
         }
     }
+}
+
+/// The Progressing condition: done, still progressing, or past
+/// `spec.progressDeadlineSeconds` since this rollout started (which
+/// `kubectl rollout status` reports as "exceeded its progress deadline").
+/// The rollout's start is the `lastUpdateTime` of the "is progressing"
+/// condition, which stays put while the message does.
+fn progressing(
+    pass: &mut Pass<'_, '_>,
+    deployment: &Value,
+    new_name: &str,
+    complete: bool,
+) -> Value {
+    let previous = &deployment["status"]["conditions"];
+    if complete {
+        let message = format!("ReplicaSet \"{new_name}\" has successfully progressed.");
+        return condition(
+            previous,
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            &message,
+        );
+    }
+    let timed_out = format!("ReplicaSet \"{new_name}\" has timed out progressing.");
+    let in_progress = format!("ReplicaSet \"{new_name}\" is progressing.");
+    let current = previous
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Progressing");
+    if current.is_some_and(|c| c["message"] == timed_out.as_str()) {
+        return condition(
+            previous,
+            "Progressing",
+            false,
+            "ProgressDeadlineExceeded",
+            &timed_out,
+        );
+    }
+    let started = current
+        .filter(|c| c["message"] == in_progress.as_str())
+        .and_then(|c| c["lastUpdateTime"].as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(chrono::Utc::now);
+    let deadline = deployment["spec"]["progressDeadlineSeconds"]
+        .as_i64()
+        .unwrap_or(600);
+    let elapsed = (chrono::Utc::now() - started).num_seconds();
+    if elapsed >= deadline {
+        return condition(
+            previous,
+            "Progressing",
+            false,
+            "ProgressDeadlineExceeded",
+            &timed_out,
+        );
+    }
+    // Timestamps have whole seconds: look again just after the deadline.
+    let remaining = u64::try_from(deadline - elapsed).unwrap_or(0);
+    pass.due_at(
+        pass.now + std::time::Duration::from_secs(remaining) + std::time::Duration::from_millis(50),
+    );
+    condition(
+        previous,
+        "Progressing",
+        true,
+        "ReplicaSetUpdated",
+        &in_progress,
+    )
 }

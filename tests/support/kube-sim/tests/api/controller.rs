@@ -324,3 +324,38 @@ fn controllers_record_events_describe_can_find() {
         .count();
     assert_eq!(created, 5, "one per pod created");
 }
+
+#[test]
+fn a_stalled_rollout_exceeds_its_progress_deadline() {
+    let sim = sim_with_flowengine();
+    let progressing = |s: &KubeSim| {
+        deployment(s, "flowengine")["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Progressing")
+            .cloned()
+            .unwrap()
+    };
+    sim.faults().stall_rollouts("production", "flowengine");
+    let body = r#"{"spec":{"progressDeadlineSeconds":1,"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"now"}}}}}"#;
+    patch(
+        &sim,
+        &format!("{DEPLOYMENTS}/flowengine"),
+        "application/strategic-merge-patch+json",
+        body,
+    );
+    assert!(sim.wait_for(DEADLINE, |s| progressing(s)["reason"]
+        == "ProgressDeadlineExceeded"));
+    let condition = progressing(&sim);
+    assert_eq!(condition["status"], "False");
+    assert!(condition["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("has timed out progressing."));
+
+    sim.faults().resume_rollouts("production", "flowengine");
+    assert!(sim.wait_for(DEADLINE, |s| s.rollout_complete("production", "flowengine")));
+    assert!(sim.wait_for(DEADLINE, |s| progressing(s)["reason"]
+        == "NewReplicaSetAvailable"));
+}

@@ -69,3 +69,21 @@ fn watch_events_carry_one_row_tables() {
     assert_eq!(event["object"]["rows"][0]["cells"][0], "flowengine");
     assert_eq!(event["object"]["rows"][0]["cells"][1], "3/3");
 }
+
+#[test]
+fn events_print_like_kubectl_get_events() {
+    let sim = sim_with_flowengine();
+    let table = table(&sim, "/api/v1/namespaces/production/events").json();
+    assert_eq!(
+        table["columnDefinitions"][0]["priority"], 1,
+        "names are hidden"
+    );
+    let scaling = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["cells"][3] == "ScalingReplicaSet")
+        .unwrap();
+    assert_eq!(scaling["cells"][2], "Normal");
+    assert_eq!(scaling["cells"][4], "deployment/flowengine");
+}
