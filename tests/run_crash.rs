@@ -62,7 +62,8 @@ fn trial(rng: &mut Rng, trial: usize) {
         };
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let before = ws.lines("out.txt").len();
-        let kill_this_one = kills.len() < 3 && rng.range(0, 3) != 0;
+        // The first attempt is always killed; later ones sometimes, up to 3 kills.
+        let kill_this_one = kills.is_empty() || (kills.len() < 3 && rng.range(0, 3) != 0);
         let mut runner = ws.spawn(&format!("attempt{attempt}"), &args);
         if id.is_none() {
             id = Some(runner.wait_run_id());
@@ -91,6 +92,14 @@ fn trial(rng: &mut Rng, trial: usize) {
     }
 
     let written = steps_written(&ws);
+    assert!(
+        !kills.is_empty(),
+        "trial {trial}: the runner was never killed"
+    );
+    eprintln!(
+        "trial {trial}: killed after steps {kills:?}; {} lines for {STEPS} steps",
+        written.len()
+    );
     let mut collapsed = written.clone();
     collapsed.dedup();
     assert_eq!(

@@ -18,6 +18,10 @@ fn a_second_runner_is_refused_and_the_run_stays_observable() {
     ws.wait_until("the hold step runs", || {
         ws.lines("out.txt").contains(&"waiting".to_string())
     });
+    // The command's output is on the terminal while it still runs.
+    ws.wait_until("the runner shows the step's output live", || {
+        runner.output().contains("waiting-for-release")
+    });
 
     let second = ws.cmd(["resume", &id]).output();
     second.assert_code(2);

@@ -338,7 +338,7 @@ pub async fn resume(
     }
     let src = loader(Path::new(&run.runbook_path))?;
     let before = steps.clone();
-    let decisions = plan::plan(&src.runbook, &run, &mut steps, &ov, true).map_err(Refused::many)?;
+    let decisions = plan::plan(&src.runbook, src.hash() == run.hash, &run, &mut steps, &ov, true).map_err(Refused::many)?;
     let p = prepare(&src, &opts);
     let params = resolve_params(&src, &opts, &p, Some(&run))?;
     let mut scope = Scope::new();
@@ -351,15 +351,16 @@ pub async fn resume(
     run.status = RunStatus::Running;
     run.error = None;
     run.waiting = None;
+    let done: std::collections::HashSet<&str> = steps
+        .iter()
+        .filter(|r| !r.rollback && r.status.is_done())
+        .map(|r| r.id.as_str())
+        .collect();
     let next = src
         .runbook
         .steps()
         .enumerate()
-        .find(|(_, s)| {
-            !steps
-                .iter()
-                .any(|r| !r.rollback && r.id == s.id.name && r.status.is_done())
-        })
+        .find(|(_, s)| !done.contains(s.id.name.as_str()))
         .map(|(i, s)| (i + 1, s.id.name.clone()));
     let total = src.runbook.steps().count();
     match &next {
@@ -470,7 +471,7 @@ pub async fn rollback(
         ..Overrides::default()
     };
     let before = steps.clone();
-    let decisions = plan::plan(&src.runbook, &run, &mut steps, &ov, false).map_err(Refused::many)?;
+    let decisions = plan::plan(&src.runbook, src.hash() == run.hash, &run, &mut steps, &ov, false).map_err(Refused::many)?;
     let p = prepare(&src, &opts);
     let params = resolve_params(&src, &opts, &p, Some(&run))?;
     let mut scope = Scope::new();

@@ -59,11 +59,13 @@ fn interrupted(rec: &StepRecord, run: &RunRecord) -> bool {
     (rec.status == StepStatus::Running && !paused_here) || (rec.status == StepStatus::Failed && rec.interrupted)
 }
 
-/// Check `records` against the current file, apply overrides to them, and
-/// return the journal events describing the decisions. `check_once` is false
+/// Check `records` against the current file (`same_file`: its hash is the
+/// run's), apply overrides to them, and return the journal events describing
+/// the decisions. `check_once` is false
 /// for rollback (it does not re-run steps).
 pub fn plan(
     runbook: &Runbook,
+    same_file: bool,
     run: &RunRecord,
     records: &mut [StepRecord],
     ov: &Overrides,
@@ -98,7 +100,8 @@ pub fn plan(
             continue;
         };
         let has_pending_undos = rec.undos.iter().any(|u| !u.done);
-        if rec.status == StepStatus::Succeeded || (!check_once && has_pending_undos) {
+        // The same file (same hash) cannot have changed steps.
+        if !same_file && (rec.status == StepStatus::Succeeded || (!check_once && has_pending_undos)) {
             let now = runbook_dsl::step_fingerprint(step);
             if now != rec.fingerprint {
                 if ov.accept_changes {

@@ -48,12 +48,12 @@ fn execute_is_rolled_back_and_printed_with_its_row_count() {
         printed[0]
     );
     assert!(
-        printed[0].ends_with("(3 rows affected; rolled back)"),
+        printed[0].ends_with("(would affect 3 rows; rolled back)"),
         "{}",
         printed[0]
     );
     assert!(
-        printed[1].ends_with("(2 rows affected; rolled back)"),
+        printed[1].ends_with("(would affect 2 rows; rolled back)"),
         "{}",
         printed[1]
     );

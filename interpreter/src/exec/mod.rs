@@ -225,11 +225,12 @@ impl Executor {
                 Phase::Main => self.positions.get(&step.id.name),
                 Phase::Rollback => self.rb_positions.get(&step.id.name),
             };
+            // The fingerprint is filled in when the step starts or is skipped.
             let mut r = StepRecord::new(
                 &step.id.name,
                 &step.title.value,
                 index.copied().unwrap_or(0),
-                self.fingerprint(step),
+                String::new(),
                 step.once.is_some(),
             );
             r.rollback = phase == Phase::Rollback;
@@ -366,6 +367,7 @@ impl Executor {
 
     fn skip(&mut self, step: &Step, phase: Phase, reason: &str) -> Result<Flow, StoreError> {
         let mut rec = self.record(step, phase);
+        rec.fingerprint = self.fingerprint(step);
         rec.status = StepStatus::Skipped;
         rec.ended = Some(now());
         self.stage_step(rec)?;
@@ -619,14 +621,15 @@ impl Executor {
                 continue;
             }
             // The last binding of this name above the step's base.
-            // (`iter` runs from the bottom of the scope; `iter_raw` from the top.)
+            // `iter_raw` runs from the top of the scope without cloning: only
+            // the entries above `base` are looked at (cost independent of how
+            // many steps ran before).
             let value = self
                 .scope
-                .iter()
-                .skip(base)
-                .filter(|(n, _, _)| *n == name.as_str())
-                .last()
-                .map(|(_, _, v)| v)
+                .iter_raw()
+                .take(self.scope.len().saturating_sub(base))
+                .find(|(n, _, _)| *n == name.as_str())
+                .map(|(_, _, v)| v.flatten_clone())
                 .unwrap_or(Dynamic::UNIT);
             match bindings::to_json(name, &value, self.out.redactor()) {
                 Ok(v) => out.push((name.clone(), v)),

@@ -129,12 +129,15 @@ impl Executor {
             UndoBody::Block(b) => self.source.get(b.span.start..b.span.end).unwrap_or("").to_string(),
         };
         let mut captures = BTreeMap::new();
-        let locals: Vec<(String, rhai::Dynamic)> = self
+        // Top of the scope down to the step's base; reversed so that a later
+        // binding of a name replaces an earlier one below.
+        let mut locals: Vec<(String, rhai::Dynamic)> = self
             .scope
-            .iter()
-            .skip(base)
-            .map(|(n, _, v)| (n.to_string(), v))
+            .iter_raw()
+            .take(self.scope.len().saturating_sub(base))
+            .map(|(n, _, v)| (n.to_string(), v.flatten_clone()))
             .collect();
+        locals.reverse();
         for (name, value) in locals {
             if !mentions(&source_text, &name) {
                 continue;

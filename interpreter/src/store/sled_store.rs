@@ -95,7 +95,7 @@ impl SledStore {
         }
         let db = sled::Config::new()
             .path(&db_path)
-            .cache_capacity(8 * 1024 * 1024)
+            .cache_capacity(2 * 1024 * 1024)
             // We flush at step boundaries ourselves; a background flusher
             // would only add writes.
             .flush_every_ms(None)
@@ -281,10 +281,15 @@ impl SledSession {
     }
 
     fn decode<T: serde::de::DeserializeOwned>(&self, key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
-        // Check the format before the shape, so a newer layout is reported as such.
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-            let found = v.get("format").and_then(|f| f.as_u64()).unwrap_or(0);
-            check_format(&self.id, u32::try_from(found).unwrap_or(u32::MAX))?;
+        #[derive(serde::Deserialize)]
+        struct Format {
+            #[serde(default)]
+            format: u32,
+        }
+        // The format first, so a newer layout is reported as such rather
+        // than as a record that does not parse.
+        if let Ok(f) = serde_json::from_slice::<Format>(bytes) {
+            check_format(&self.id, f.format)?;
         }
         serde_json::from_slice(bytes)
             .map_err(|e| self.corrupt(format!("record `{}`: {e}", String::from_utf8_lossy(key))))

@@ -110,16 +110,15 @@ impl PgConnection {
             }
         };
         if let (Purpose::Effect, Outcome::Affected(n)) = (purpose, &outcome) {
-            let described = format!(
-                "{} on {} ({n} rows affected",
-                dry_run::preview(sql),
-                self.short_target()
-            );
+            let statement = format!("{} on {}", dry_run::preview(sql), self.short_target());
             if dry_run {
-                ctx.events
-                    .dry_run_effect("pg.execute", &format!("{described}; rolled back)"));
+                ctx.events.dry_run_effect(
+                    "pg.execute",
+                    &format!("{statement} (would affect {n} rows; rolled back)"),
+                );
             } else {
-                ctx.events.effect("pg.execute", &format!("{described})"));
+                ctx.events
+                    .effect("pg.execute", &format!("{statement} ({n} rows affected)"));
             }
         }
         Ok(outcome)

@@ -1,0 +1,1 @@
+"""The side-by-side benchmark of `runbook` and Ansible behind `bench/run`."""
