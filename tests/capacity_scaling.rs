@@ -156,6 +156,16 @@ impl Scenario {
         serde_json::from_str(&out.stdout).unwrap()
     }
 
+    /// FlowEngine's `spec.progressDeadlineSeconds` (600 unless set).
+    fn set_progress_deadline(&self, seconds: u32) {
+        self.sim
+            .apply_yaml(&format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: flowengine\n  namespace: {NS}\n\
+                 spec:\n  progressDeadlineSeconds: {seconds}\n"
+            ))
+            .unwrap();
+    }
+
     /// The simulator back in the pilot state: 3 ready replicas, a pool of
     /// 100 (and pods that say so), no autoscaler.
     fn assert_pilot_state(&self) {
@@ -190,14 +200,14 @@ fn one_paragraph(text: &str) -> String {
         .join(" ")
 }
 
-/// The id from the first line: `run <ID> started: …`.
-fn run_id(out: &Output) -> String {
-    out.stdout
+/// The id from the first line of `run`'s output: `run <ID> started: …`.
+fn run_id(stdout: &str) -> String {
+    stdout
         .lines()
         .next()
         .and_then(|l| l.strip_prefix("run "))
         .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no run id in:\n{}{}", out.stdout, out.stderr))
+        .unwrap_or_else(|| panic!("no run id in:\n{stdout}"))
         .to_owned()
 }
 
@@ -245,7 +255,7 @@ const PHASE6_LOAD_TEST: &str = "blocks test load --env production --concurrency 
 fn run_phase6(s: &Scenario) -> String {
     let out = s.run(&["--yes"]).output();
     out.assert_code(0);
-    let run = run_id(&out);
+    let run = run_id(&out.stdout);
     assert!(
         out.stdout.contains(&format!("run {run} succeeded")),
         "{}",
@@ -264,9 +274,9 @@ fn phase6_scales_the_pilot_and_rollback_restores_it() {
     let run = run_phase6(&s);
 
     // The new pods logged the new pool size; the runbook waited for it.
-    let out_log = s.journal(&run);
+    let journal = s.journal(&run);
     assert!(
-        out_log.iter().any(|e| e["event"] == "expect-polled"
+        journal.iter().any(|e| e["event"] == "expect-polled"
             && e["step"] == "pool"
             && e["expr"].as_str().unwrap().contains("app.logs(")
             && e["ok"] == true),
@@ -280,10 +290,10 @@ fn phase6_scales_the_pilot_and_rollback_restores_it() {
         .chain(&MONITORING_STEPS)
         .copied()
         .collect();
-    assert_eq!(steps_with(&out_log, "step-started"), ran);
-    assert_eq!(steps_with(&out_log, "step-succeeded"), ran);
-    assert_eq!(steps_with(&out_log, "step-skipped"), PHASE7_STEPS);
-    let effects: Vec<&str> = out_log
+    assert_eq!(steps_with(&journal, "step-started"), ran);
+    assert_eq!(steps_with(&journal, "step-succeeded"), ran);
+    assert_eq!(steps_with(&journal, "step-skipped"), PHASE7_STEPS);
+    let effects: Vec<&str> = journal
         .iter()
         .filter(|e| e["event"] == "effect")
         .map(|e| e["description"].as_str().unwrap())
@@ -307,7 +317,7 @@ fn phase6_scales_the_pilot_and_rollback_restores_it() {
             .collect::<Vec<_>>(),
         [PHASE6_LOAD_TEST]
     );
-    assert!(out_log.iter().any(|e| e["event"] == "output"
+    assert!(journal.iter().any(|e| e["event"] == "output"
         && e["step"] == "load-test"
         && e["line"]
             .as_str()
@@ -330,13 +340,11 @@ fn a_stalled_rollout_fails_the_pool_step_and_resume_finishes_without_scaling_aga
     let s = Scenario::start_with(sim, pg_harness::database("capacity_stall").unwrap());
     // A short progress deadline, so the stalled rollout is reported the way
     // `kubectl rollout status` reports it, without waiting ten minutes.
-    s.sim
-        .apply_yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: flowengine\n  namespace: production\nspec:\n  progressDeadlineSeconds: 4\n")
-        .unwrap();
+    s.set_progress_deadline(4);
 
     let stdout = s.dir.path().join("run.out");
     let stderr = s.dir.path().join("run.err");
-    let mut runner = s.run(&["--yes"]).spawn_logged(&stdout, &stderr);
+    let mut runner = Runner(s.run(&["--yes"]).spawn_logged(&stdout, &stderr));
     // Once the scale step's rollout is done, every later rollout stalls.
     assert!(
         s.sim.wait_for(SETTLE, |sim| {
@@ -348,17 +356,11 @@ fn a_stalled_rollout_fails_the_pool_step_and_resume_finishes_without_scaling_aga
         "the scale step never completed"
     );
     s.sim.faults().stall_rollouts(NS, "flowengine");
-    let code = runner.wait().unwrap().code();
+    let code = runner.0.wait().unwrap().code();
     let out = std::fs::read_to_string(&stdout).unwrap();
     let err = std::fs::read_to_string(&stderr).unwrap();
     assert_eq!(code, Some(1), "{out}{err}");
-    let run = out
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("run "))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let run = run_id(&out);
     assert!(
         out.contains(&format!("run {run} failed at step pool")),
         "{out}"
@@ -383,17 +385,16 @@ fn a_stalled_rollout_fails_the_pool_step_and_resume_finishes_without_scaling_aga
 
     // The fault is cleared; the rollout finishes.
     s.sim.faults().resume_rollouts(NS, "flowengine");
-    s.sim
-        .apply_yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: flowengine\n  namespace: production\nspec:\n  progressDeadlineSeconds: 600\n")
-        .unwrap();
+    s.set_progress_deadline(600);
     assert!(s
         .sim
         .wait_for(SETTLE, |sim| sim.rollout_complete(NS, "flowengine")));
 
     let resumed = s.cmd(&["resume", &run, "--yes"]).output();
     resumed.assert_code(0);
+    let first = resumed.stdout.lines().next().unwrap_or_default();
     assert!(
-        resumed.stdout.contains("resumed at step"),
+        first.contains("resumed at step") && first.ends_with("(pool)"),
         "{}",
         resumed.stdout
     );
@@ -411,6 +412,18 @@ fn a_stalled_rollout_fails_the_pool_step_and_resume_finishes_without_scaling_aga
     // what the rollback restores.
     s.cmd(&["rollback", &run]).output().assert_code(0);
     s.assert_pilot_state();
+}
+
+/// A runner in the background, killed if the test fails before it ends.
+struct Runner(std::process::Child);
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 /// `max_connections` set through `ALTER SYSTEM` (pending or applied).
@@ -606,7 +619,7 @@ fn phase7_runs_through_its_gates_answered_by_approve() {
     let phase7: Vec<&str> = phase7.iter().map(String::as_str).collect();
 
     let first = s.run(&phase7).output();
-    let run = run_id(&first);
+    let run = run_id(&first.stdout);
     assert_eq!(first.code, Some(3), "{}{}", first.stdout, first.stderr);
     let asked = approve_until_done(&s, &run, first);
     assert_eq!(
@@ -697,4 +710,43 @@ fn phase7_runs_through_its_gates_answered_by_approve() {
     let mut asked: Vec<&str> = asked.iter().map(String::as_str).collect();
     asked.sort_unstable();
     assert_eq!(approved, asked);
+
+    // Rolling Phase 7 back restores the database from that backup, behind
+    // its own gate, and puts Phase 6's settings back.
+    let back = s.cmd(&["rollback", &run]).output();
+    back.assert_code(3);
+    assert!(
+        back.stdout
+            .contains(&format!("Restore flowengine_db from {backup}?")),
+        "{}",
+        back.stdout
+    );
+    s.cmd(&["approve", &run]).output().assert_code(0);
+    s.cmd(&["rollback", &run]).output().assert_code(0);
+    let restore: Vec<String> = s.calls().into_iter().skip(calls.len()).collect();
+    assert_eq!(
+        restore,
+        [
+            "kubectl exec -n production statefulset/postgres -- psql -U postgres -c DROP DATABASE flowengine_db;",
+            "kubectl exec -n production statefulset/postgres -- psql -U postgres -c CREATE DATABASE flowengine_db OWNER flowengine_user;",
+            "kubectl exec -i -n production statefulset/postgres -- psql -U flowengine_user -d flowengine_db",
+        ]
+    );
+    assert_eq!(s.replicas(), 5);
+    assert_eq!(s.hpa_bounds(), Some((5, 20)));
+    assert_eq!(s.pool_size(), "200");
+    assert_eq!(
+        s.sim
+            .get("apps/v1", "StatefulSet", NS, "postgres-read-replica"),
+        None
+    );
+    let grafana = s
+        .sim
+        .get("apps/v1", "Deployment", "monitoring", "grafana")
+        .unwrap();
+    assert_eq!(
+        env_of(&grafana, "DB_HOST"),
+        "postgres.production.svc.cluster.local"
+    );
+    assert_eq!(s.status(&run)["status"], "rolled-back");
 }

@@ -36,7 +36,7 @@ def _env(cmd: Command) -> dict[str, str]:
     return env
 
 
-def _check(cmd: Command, code: int, output: str = "") -> None:
+def check_exit(cmd: Command, code: int, output: str = "") -> None:
     if code not in cmd.ok_codes:
         tail = "\n".join(output.strip().splitlines()[-15:])
         raise MeasureError(
@@ -51,7 +51,7 @@ def run_once(cmd: Command) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         cmd.argv, stdin=subprocess.DEVNULL, cwd=cmd.cwd, env=_env(cmd), capture_output=True, text=True, check=False
     )
-    _check(cmd, done.returncode, done.stdout + done.stderr)
+    check_exit(cmd, done.returncode, done.stdout + done.stderr)
     return done
 
 
@@ -82,7 +82,7 @@ class Timer:
                 cmd.argv, stdin=subprocess.DEVNULL, cwd=cmd.cwd, env=env, capture_output=True, text=True, check=False
             )
             elapsed = time.perf_counter() - start
-            _check(cmd, done.returncode, done.stdout + done.stderr)
+            check_exit(cmd, done.returncode, done.stdout + done.stderr)
             if i >= warmup:
                 times.append(elapsed)
         return statistics.median(times)
@@ -113,7 +113,7 @@ class Timer:
                 # hyperfine does not keep the output; run once more to show it.
                 if code not in cmd.ok_codes:
                     run_once(cmd)
-                _check(cmd, code)
+                check_exit(cmd, code)
         return float(result["median"])
 
 
@@ -134,7 +134,7 @@ def peak_rss_mib(cmd: Command) -> float:
             [str(gnu_time), "-v", *cmd.argv],
             stdin=subprocess.DEVNULL, cwd=cmd.cwd, env=_env(cmd), capture_output=True, text=True, check=False,
         )
-        _check(cmd, done.returncode, done.stdout + done.stderr)
+        check_exit(cmd, done.returncode, done.stdout + done.stderr)
         found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
         if not found:
             raise MeasureError("/usr/bin/time -v printed no maximum resident set size")
@@ -151,23 +151,30 @@ def peak_rss_mib(cmd: Command) -> float:
         stdin=subprocess.DEVNULL, cwd=cmd.cwd, env=_env(cmd), capture_output=True, text=True, check=True,
     )
     code, kib = done.stdout.split()
-    _check(cmd, int(code))
+    check_exit(cmd, int(code))
     return int(kib) / 1024
 
 
-def fsync_seconds(directory: Path, rounds: int = 200) -> float:
-    """Mean cost of one small write + fsync on the disk holding `directory`."""
+def fsync_seconds(directory: Path, batches: int = 7, per_batch: int = 40) -> float:
+    """Cost of one small write + fsync on the disk holding `directory`.
+
+    The median of several batches: one slow batch (another engineer's build
+    writing to the same disk) does not move it.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "fsync-probe"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, b"x" * 128)
         os.fsync(fd)  # the first one also allocates the file's blocks
-        start = time.perf_counter()
-        for _ in range(rounds):
-            os.write(fd, b"x" * 128)
-            os.fsync(fd)
-        return (time.perf_counter() - start) / rounds
+        means = []
+        for _ in range(batches):
+            start = time.perf_counter()
+            for _ in range(per_batch):
+                os.write(fd, b"x" * 128)
+                os.fsync(fd)
+            means.append((time.perf_counter() - start) / per_batch)
+        return statistics.median(means)
     finally:
         os.close(fd)
         path.unlink(missing_ok=True)
@@ -176,8 +183,8 @@ def fsync_seconds(directory: Path, rounds: int = 200) -> float:
 SYNC_CALLS = ("fsync", "fdatasync", "sync_file_range", "msync", "syncfs")
 
 
-def sync_calls(cmd: Command) -> dict[str, int] | None:
-    """How many sync system calls one run makes (all threads), via strace -c; None without strace."""
+def syscall_counts(cmd: Command) -> dict[str, int] | None:
+    """System calls of one run (all threads) by name, via strace -f -c; None without strace."""
     strace = shutil.which("strace")
     if not strace:
         return None
@@ -186,14 +193,14 @@ def sync_calls(cmd: Command) -> dict[str, int] | None:
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp) / "strace.txt"
         done = subprocess.run(
-            [strace, "-f", "-c", "-o", str(summary), "-e", "trace=" + ",".join(SYNC_CALLS), *cmd.argv],
+            [strace, "-f", "-c", "-o", str(summary), *cmd.argv],
             stdin=subprocess.DEVNULL, cwd=cmd.cwd, env=_env(cmd), capture_output=True, text=True, check=False,
         )
-        _check(cmd, done.returncode, done.stdout + done.stderr)
+        check_exit(cmd, done.returncode, done.stdout + done.stderr)
         counts = {}
         for line in summary.read_text().splitlines():
             parts = line.split()
             # "% time  seconds  usecs/call  calls  [errors]  syscall"
-            if parts and parts[-1] in SYNC_CALLS and len(parts) >= 5:
+            if len(parts) >= 5 and parts[3].isdigit() and parts[-1] != "total":
                 counts[parts[-1]] = int(parts[3])
         return counts

@@ -149,7 +149,9 @@ impl Pass<'_, '_> {
                 Item::Param(_) => {}
                 Item::Let(l) => {
                     self.compile(&l.value, &globals);
-                    let first = params.get(l.name.name.as_str()).or(top_lets.get(l.name.name.as_str()));
+                    let first = params
+                        .get(l.name.name.as_str())
+                        .or(top_lets.get(l.name.name.as_str()));
                     if let Some(first) = first {
                         self.errors.push(CheckError::DuplicateBinding {
                             name: l.name.name.clone(),
@@ -293,14 +295,17 @@ impl Pass<'_, '_> {
 
     /// A name a binding introduces must be usable from Rhai.
     fn binding(&mut self, name: &Ident) {
-        let usable = *self.usable_names.entry(name.name.clone()).or_insert_with(|| {
-            let mut scope = rhai::Scope::new();
-            scope.push_dynamic(name.name.clone(), rhai::Dynamic::UNIT);
-            self.checker
-                .engine
-                .compile_expression_with_scope(&scope, &name.name)
-                .is_ok()
-        });
+        let usable = *self
+            .usable_names
+            .entry(name.name.clone())
+            .or_insert_with(|| {
+                let mut scope = rhai::Scope::new();
+                scope.push_dynamic(name.name.clone(), rhai::Dynamic::UNIT);
+                self.checker
+                    .engine
+                    .compile_expression_with_scope(&scope, &name.name)
+                    .is_ok()
+            });
         if !usable {
             self.errors.push(CheckError::ReservedName {
                 name: name.name.clone(),

@@ -33,7 +33,9 @@ pub fn parse_millis(text: &str) -> Result<u64, DurationError> {
         return Err(DurationError::Malformed(text.to_string()));
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(DurationError::Malformed(text.to_string()));
         }
@@ -71,11 +73,18 @@ pub(crate) fn lenient_millis(text: &str) -> u64 {
     let mut total: u64 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (number, after) = rest.split_at(digits);
-        let unit_len = after.find(|c: char| c.is_ascii_digit()).unwrap_or(after.len());
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
         let unit = &after[..unit_len];
-        let size = UNITS.iter().find(|(u, _)| *u == unit).map_or(0, |(_, s)| *s);
+        let size = UNITS
+            .iter()
+            .find(|(u, _)| *u == unit)
+            .map_or(0, |(_, s)| *s);
         let n = number.parse::<u64>().unwrap_or(u64::MAX);
         total = total.saturating_add(n.saturating_mul(size));
         if unit_len == 0 && digits == 0 {
@@ -101,11 +110,26 @@ mod tests {
 
     #[test]
     fn rejects_order_repeats_overflow_and_junk() {
-        assert!(matches!(parse_millis("5m1h"), Err(DurationError::UnitOrder(_))));
-        assert!(matches!(parse_millis("1m1m"), Err(DurationError::UnitOrder(_))));
-        assert!(matches!(parse_millis("99999999999999999999s"), Err(DurationError::Overflow(_))));
-        assert!(matches!(parse_millis("5x"), Err(DurationError::Malformed(_))));
-        assert!(matches!(parse_millis("m"), Err(DurationError::Malformed(_))));
+        assert!(matches!(
+            parse_millis("5m1h"),
+            Err(DurationError::UnitOrder(_))
+        ));
+        assert!(matches!(
+            parse_millis("1m1m"),
+            Err(DurationError::UnitOrder(_))
+        ));
+        assert!(matches!(
+            parse_millis("99999999999999999999s"),
+            Err(DurationError::Overflow(_))
+        ));
+        assert!(matches!(
+            parse_millis("5x"),
+            Err(DurationError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_millis("m"),
+            Err(DurationError::Malformed(_))
+        ));
         assert!(matches!(parse_millis(""), Err(DurationError::Malformed(_))));
     }
 

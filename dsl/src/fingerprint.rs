@@ -14,5 +14,7 @@ pub fn source_hash(source: &str) -> String {
 pub fn step_fingerprint(step: &Step) -> String {
     let mut shape = serde_json::to_value(step).unwrap_or(serde_json::Value::Null);
     crate::ast::strip_spans(&mut shape);
-    blake3::hash(shape.to_string().as_bytes()).to_hex().to_string()
+    blake3::hash(shape.to_string().as_bytes())
+        .to_hex()
+        .to_string()
 }

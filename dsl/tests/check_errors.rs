@@ -18,7 +18,11 @@ fn expect_one(src: &str, want_code: &str, covers: &str, at: (usize, usize)) -> C
     assert!(checked.runbook.is_none());
     assert_eq!(checked.errors.len(), 1, "{:#?}", checked.errors);
     let err = checked.errors.into_iter().next().unwrap();
-    assert_eq!(code(&err), format!("runbook::check::{want_code}"), "{err:?}");
+    assert_eq!(
+        code(&err),
+        format!("runbook::check::{want_code}"),
+        "{err:?}"
+    );
     assert_eq!(err.code_str(), code(&err));
     assert_eq!(text(src, err.span()), covers, "{err:?}");
     assert_eq!(line_col(src, err.span().start), at, "{err:?}");
@@ -61,7 +65,10 @@ fn unknown_variable_in_a_template_on_a_later_line() {
 fn reserved_binding_name() {
     let src = step("  let use = 1");
     let e = expect_one(&src, "reserved_name", "use", (4, 7));
-    assert_eq!(e.to_string(), "`use` is reserved by Rhai and cannot name a binding");
+    assert_eq!(
+        e.to_string(),
+        "`use` is reserved by Rhai and cannot name a binding"
+    );
 }
 
 #[test]
@@ -108,43 +115,111 @@ fn wrong_arity_of_module_function_method_and_builtin() {
 fn duplicate_step_id_across_sections_and_rollback() {
     let src = "section \"a\" {\n  step x \"one\" {\n  }\n}\nrollback \"r\" {\n  step x \"two\" {\n  }\n}\n";
     let e = expect_one(src, "duplicate_step_id", "x", (6, 8));
-    let CheckError::DuplicateStepId { first, .. } = e else { panic!() };
+    let CheckError::DuplicateStepId { first, .. } = e else {
+        panic!()
+    };
     assert_eq!(line_col(src, first.start), (2, 8));
 }
 
 #[test]
 fn duplicate_param_and_binding() {
-    expect_one("param a: int\nparam a: string\n", "duplicate_param", "a", (2, 7));
-    expect_one("param a: int\nlet a = 2\n", "duplicate_binding", "a", (2, 5));
+    expect_one(
+        "param a: int\nparam a: string\n",
+        "duplicate_param",
+        "a",
+        (2, 7),
+    );
+    expect_one(
+        "param a: int\nlet a = 2\n",
+        "duplicate_binding",
+        "a",
+        (2, 5),
+    );
     expect_one("let b = 1\nlet b = 2\n", "duplicate_binding", "b", (2, 5));
 }
 
 #[test]
 fn bad_durations() {
-    let e = expect_one("step s \"t\" timeout 0s {\n}\n", "bad_duration", "0s", (1, 20));
-    assert_eq!(e.to_string(), "bad duration `0s`: a zero timeout fails the step at once");
-    expect_one("step s \"t\" timeout 5m1h {\n}\n", "bad_duration", "5m1h", (1, 20));
-    expect_one("step s \"t\" timeout 30m30m {\n}\n", "bad_duration", "30m30m", (1, 20));
+    let e = expect_one(
+        "step s \"t\" timeout 0s {\n}\n",
+        "bad_duration",
+        "0s",
+        (1, 20),
+    );
+    assert_eq!(
+        e.to_string(),
+        "bad duration `0s`: a zero timeout fails the step at once"
+    );
+    expect_one(
+        "step s \"t\" timeout 5m1h {\n}\n",
+        "bad_duration",
+        "5m1h",
+        (1, 20),
+    );
+    expect_one(
+        "step s \"t\" timeout 30m30m {\n}\n",
+        "bad_duration",
+        "30m30m",
+        (1, 20),
+    );
     expect_one(
         "step s \"t\" retry 1 backoff 99999999999999999999d {\n}\n",
         "bad_duration",
         "99999999999999999999d",
         (1, 28),
     );
-    expect_one("step s \"t\" {\n  expect true within 1m every 0ms\n}\n", "bad_duration", "0ms", (2, 31));
-    expect_one("step s \"t\" {\n  wait until true within 0s\n}\n", "bad_duration", "0s", (2, 26));
+    expect_one(
+        "step s \"t\" {\n  expect true within 1m every 0ms\n}\n",
+        "bad_duration",
+        "0ms",
+        (2, 31),
+    );
+    expect_one(
+        "step s \"t\" {\n  wait until true within 0s\n}\n",
+        "bad_duration",
+        "0s",
+        (2, 26),
+    );
 }
 
 #[test]
 fn param_default_of_the_wrong_type() {
-    let e = expect_one("param n: int = \"x\"\n", "param_default_type", "\"x\"", (1, 16));
-    assert_eq!(e.to_string(), "default of param `n` is a string, not an int");
-    expect_one("param b: bool = 1 + 1\n", "param_default_type", "1 + 1", (1, 17));
-    expect_one("param l: list = #{}\n", "param_default_type", "#{}", (1, 17));
+    let e = expect_one(
+        "param n: int = \"x\"\n",
+        "param_default_type",
+        "\"x\"",
+        (1, 16),
+    );
+    assert_eq!(
+        e.to_string(),
+        "default of param `n` is a string, not an int"
+    );
+    expect_one(
+        "param b: bool = 1 + 1\n",
+        "param_default_type",
+        "1 + 1",
+        (1, 17),
+    );
+    expect_one(
+        "param l: list = #{}\n",
+        "param_default_type",
+        "#{}",
+        (1, 17),
+    );
     expect_one("param m: map = [1]\n", "param_default_type", "[1]", (1, 16));
     expect_one("param s: secret = 5\n", "param_default_type", "5", (1, 19));
-    expect_one("param d: duration = \"5 minutes\"\n", "param_default_type", "\"5 minutes\"", (1, 21));
-    expect_one("param f: float = \"1.5\"\n", "param_default_type", "\"1.5\"", (1, 18));
+    expect_one(
+        "param d: duration = \"5 minutes\"\n",
+        "param_default_type",
+        "\"5 minutes\"",
+        (1, 21),
+    );
+    expect_one(
+        "param f: float = \"1.5\"\n",
+        "param_default_type",
+        "\"1.5\"",
+        (1, 18),
+    );
 }
 
 #[test]
@@ -160,10 +235,28 @@ fn duplicate_and_bad_metadata() {
     expect_one(src, "duplicate_metadata", "owner", (3, 3));
     let src = "runbook \"t\" {\n  severity urgent\n}\n";
     let e = expect_one(src, "bad_metadata", "severity urgent", (2, 3));
-    assert_eq!(e.to_string(), "severity must be one of low, medium, high, critical, not `urgent`");
-    expect_one("runbook \"t\" {\n  colour \"blue\"\n}\n", "bad_metadata", "colour \"blue\"", (2, 3));
-    expect_one("runbook \"t\" {\n  tags \"a\"\n}\n", "bad_metadata", "tags \"a\"", (2, 3));
-    expect_one("runbook \"t\" {\n  owner [\"a\"]\n}\n", "bad_metadata", "owner [\"a\"]", (2, 3));
+    assert_eq!(
+        e.to_string(),
+        "severity must be one of low, medium, high, critical, not `urgent`"
+    );
+    expect_one(
+        "runbook \"t\" {\n  colour \"blue\"\n}\n",
+        "bad_metadata",
+        "colour \"blue\"",
+        (2, 3),
+    );
+    expect_one(
+        "runbook \"t\" {\n  tags \"a\"\n}\n",
+        "bad_metadata",
+        "tags \"a\"",
+        (2, 3),
+    );
+    expect_one(
+        "runbook \"t\" {\n  owner [\"a\"]\n}\n",
+        "bad_metadata",
+        "owner [\"a\"]",
+        (2, 3),
+    );
 }
 
 #[test]
@@ -188,9 +281,19 @@ fn all_problems_are_reported_in_source_order() {
 #[test]
 fn runaway_constant_default_is_stopped_by_limits() {
     // Builds a huge string by doubling: the string size limit ends it.
-    let src = format!("param s: string = \"x\"{}\n", " + \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"".repeat(30_000));
+    let src = format!(
+        "param s: string = \"x\"{}\n",
+        " + \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"".repeat(30_000)
+    );
     let checked = run_check(&src);
     // Too deep or too large: either way a clean diagnostic, not a hang.
     assert!(!checked.errors.is_empty());
-    assert!(checked.errors.iter().all(|e| code(e) == "runbook::check::rhai_syntax"), "{:?}", checked.errors.iter().map(|e| code(e)).collect::<Vec<_>>());
+    assert!(
+        checked
+            .errors
+            .iter()
+            .all(|e| code(e) == "runbook::check::rhai_syntax"),
+        "{:?}",
+        checked.errors.iter().map(|e| code(e)).collect::<Vec<_>>()
+    );
 }

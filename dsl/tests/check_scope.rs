@@ -38,9 +38,15 @@ fn the_full_example_checks_clean() {
     let rb = checked.runbook.unwrap();
     assert_eq!(rb.hash, runbook_dsl::source_hash(FULL));
     let ids: Vec<&str> = rb.all_steps().map(|s| s.id.name.as_str()).collect();
-    assert_eq!(ids, ["scale", "db-capacity", "load-test", "backup", "restore"]);
+    assert_eq!(
+        ids,
+        ["scale", "db-capacity", "load-test", "backup", "restore"]
+    );
     let scale = rb.step("scale").unwrap();
-    assert_eq!(rb.fingerprint("scale"), Some(runbook_dsl::step_fingerprint(scale)));
+    assert_eq!(
+        rb.fingerprint("scale"),
+        Some(runbook_dsl::step_fingerprint(scale))
+    );
     assert_eq!(rb.fingerprint("nope"), None);
 }
 
@@ -68,7 +74,10 @@ fn top_level_lets_see_params_and_earlier_lets_but_no_step_bindings() {
 
 #[test]
 fn param_defaults_see_earlier_params_only() {
-    assert_eq!(unknown("param a: int = b\nparam b: int = 1\nparam c: int = b\n"), ["b"]);
+    assert_eq!(
+        unknown("param a: int = b\nparam b: int = 1\nparam c: int = b\n"),
+        ["b"]
+    );
     assert_eq!(unknown("param a: int = a\n"), ["a"]);
 }
 

@@ -82,8 +82,14 @@ fn an_allow_comment_waives_the_named_lint_for_the_node_below_only() {
 }
 
 #[test]
+fn an_allow_comment_must_say_why() {
+    let src = "# lint:allow(missing_undo)\nstep a \"A\" {\n  sh \"x\"\n}\n";
+    assert_eq!(names(src), ["allow_without_reason"]);
+}
+
+#[test]
 fn an_allow_comment_naming_an_unknown_lint_warns() {
-    let src = "# lint:allow(missing_undoo)\nstep a \"A\" {\n  sh \"x\"\n}\n";
+    let src = "# lint:allow(missing_undoo) typo\nstep a \"A\" {\n  sh \"x\"\n}\n";
     assert_eq!(names(src), ["unknown_allow", "missing_undo"]);
 }
 

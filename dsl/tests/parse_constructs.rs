@@ -21,8 +21,13 @@ fn metadata_block() {
     assert_eq!(meta.title.value, "Capacity scaling");
     assert_eq!(text(FULL, meta.title.span), "\"Capacity scaling\"");
     let keys: Vec<&str> = meta.entries.iter().map(|e| e.key.name.as_str()).collect();
-    assert_eq!(keys, ["id", "version", "owner", "severity", "summary", "tags"]);
-    assert!(matches!(&meta.entries[2].value, MetaValue::Str(s) if s.value == "SRE + Engineering TL"));
+    assert_eq!(
+        keys,
+        ["id", "version", "owner", "severity", "summary", "tags"]
+    );
+    assert!(
+        matches!(&meta.entries[2].value, MetaValue::Str(s) if s.value == "SRE + Engineering TL")
+    );
     assert!(matches!(&meta.entries[3].value, MetaValue::Word(w) if w.name == "medium"));
     match &meta.entries[5].value {
         MetaValue::List(tags) => {
@@ -31,7 +36,10 @@ fn metadata_block() {
         }
         other => panic!("tags parsed as {other:?}"),
     }
-    assert_eq!(text(FULL, meta.entries[0].span), "id       \"RB-LAUNCH-003\"");
+    assert_eq!(
+        text(FULL, meta.entries[0].span),
+        "id       \"RB-LAUNCH-003\""
+    );
     assert!(text(FULL, meta.span).starts_with("runbook \"Capacity scaling\" {"));
     assert!(text(FULL, meta.span).ends_with('}'));
 }
@@ -42,7 +50,13 @@ fn params_of_every_type_with_and_without_default() {
     let params: Vec<&Param> = rb.params().collect();
     let shapes: Vec<(&str, ParamType, Option<&str>)> = params
         .iter()
-        .map(|p| (p.name.name.as_str(), p.ty, p.default.as_ref().map(|d| d.text.as_str())))
+        .map(|p| {
+            (
+                p.name.name.as_str(),
+                p.ty,
+                p.default.as_ref().map(|d| d.text.as_str()),
+            )
+        })
         .collect();
     assert_eq!(
         shapes,
@@ -54,7 +68,11 @@ fn params_of_every_type_with_and_without_default() {
             ("ratio", ParamType::Float, Some("0.67")),
             ("dry", ParamType::Bool, Some("false")),
             ("settle", ParamType::Duration, Some("\"5m\"")),
-            ("db_url", ParamType::Secret, Some("env(\"FLOWENGINE_DATABASE_URL\")")),
+            (
+                "db_url",
+                ParamType::Secret,
+                Some("env(\"FLOWENGINE_DATABASE_URL\")")
+            ),
             ("hosts", ParamType::List, Some("[\"a\", \"b\"]")),
             ("labels", ParamType::Map, Some("#{ app: \"flowengine\" }")),
             ("ticket", ParamType::String, None),
@@ -68,7 +86,10 @@ fn params_of_every_type_with_and_without_default() {
         }
     }
     // The trailing comment is not part of the default.
-    assert_eq!(text(FULL, params[1].span), "param phase: string = \"phase6\"");
+    assert_eq!(
+        text(FULL, params[1].span),
+        "param phase: string = \"phase6\""
+    );
 }
 
 #[test]
@@ -84,7 +105,10 @@ fn top_level_lets_sections_steps_and_rollback() {
         .collect();
     assert_eq!(
         lets,
-        [("app", "kube::deployment(namespace, \"flowengine\")"), ("db", "pg::connect(db_url)")]
+        [
+            ("app", "kube::deployment(namespace, \"flowengine\")"),
+            ("db", "pg::connect(db_url)")
+        ]
     );
     let sections: Vec<&Section> = rb
         .items
@@ -151,25 +175,38 @@ fn statements_of_a_step() {
     let rb = parse(FULL).unwrap();
     let scale = step(&rb, "scale");
     let stmts = &scale.body.stmts;
-    assert!(matches!(&stmts[0].kind, StmtKind::Let(l) if l.name.name == "before" && l.value.text == "app.replicas()"));
-    assert!(matches!(&stmts[1].kind, StmtKind::Undo(UndoBody::Expr(e)) if e.text == "app.scale(before)"));
+    assert!(
+        matches!(&stmts[0].kind, StmtKind::Let(l) if l.name.name == "before" && l.value.text == "app.replicas()")
+    );
+    assert!(
+        matches!(&stmts[1].kind, StmtKind::Undo(UndoBody::Expr(e)) if e.text == "app.scale(before)")
+    );
     assert!(matches!(&stmts[2].kind, StmtKind::Run(e) if e.text == "app.scale(replicas)"));
     match &stmts[3].kind {
-        StmtKind::Expect { cond, within, every } => {
+        StmtKind::Expect {
+            cond,
+            within,
+            every,
+        } => {
             assert_eq!(cond.text, "app.rollout_complete()");
             assert_eq!(within.as_ref().unwrap().millis, 300_000);
             assert_eq!(every.as_ref().unwrap().millis, 5_000);
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(text(FULL, stmts[3].span), "expect app.rollout_complete() within 300s every 5s");
+    assert_eq!(
+        text(FULL, stmts[3].span),
+        "expect app.rollout_complete() within 300s every 5s"
+    );
     for s in stmts {
         assert!(!text(FULL, s.span).ends_with([' ', '\n']));
     }
 
     let backup = step(&rb, "backup");
     let kinds = &backup.body.stmts;
-    assert!(matches!(&kinds[1].kind, StmtKind::Sh(e) if e.text == "`pg_dump ${db_url} > /backups/before-phase7.sql`"));
+    assert!(
+        matches!(&kinds[1].kind, StmtKind::Sh(e) if e.text == "`pg_dump ${db_url} > /backups/before-phase7.sql`")
+    );
     match &kinds[2].kind {
         StmtKind::Assert { cond, message } => {
             assert_eq!(cond.text, "m.started != ()");
@@ -178,7 +215,11 @@ fn statements_of_a_step() {
         other => panic!("{other:?}"),
     }
     match &kinds[3].kind {
-        StmtKind::WaitUntil { cond, within, every } => {
+        StmtKind::WaitUntil {
+            cond,
+            within,
+            every,
+        } => {
             assert_eq!(cond.text, "db.scalar(\"SELECT 1\") == 1");
             assert_eq!(within.text, "2m");
             assert_eq!(every.as_ref().unwrap().text, "10s");
@@ -189,13 +230,17 @@ fn statements_of_a_step() {
         StmtKind::For { var, iter, body } => {
             assert_eq!(var.name, "host");
             assert_eq!(iter.text, "hosts");
-            assert!(matches!(&body.stmts[0].kind, StmtKind::Note(e) if e.text == "`checked ${host}`"));
+            assert!(
+                matches!(&body.stmts[0].kind, StmtKind::Note(e) if e.text == "`checked ${host}`")
+            );
         }
         other => panic!("{other:?}"),
     }
     match &kinds[5].kind {
         StmtKind::Undo(UndoBody::Block(b)) => {
-            assert!(matches!(&b.stmts[0].kind, StmtKind::Note(e) if e.text == "\"nothing to undo for a backup\""));
+            assert!(
+                matches!(&b.stmts[0].kind, StmtKind::Note(e) if e.text == "\"nothing to undo for a backup\"")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -209,7 +254,12 @@ fn statements_of_a_step() {
 fn if_else_if_else_chain() {
     let rb = parse(FULL).unwrap();
     let s = step(&rb, "db-capacity");
-    let StmtKind::If { cond, then, otherwise } = &s.body.stmts[2].kind else {
+    let StmtKind::If {
+        cond,
+        then,
+        otherwise,
+    } = &s.body.stmts[2].kind
+    else {
         panic!("not an if");
     };
     assert_eq!(cond.text, "conns.active > conns.max * 67 / 100");
@@ -218,7 +268,10 @@ fn if_else_if_else_chain() {
         panic!("no else if");
     };
     assert!(text(FULL, nested.span).starts_with("if conns.active > conns.max / 2 {"));
-    let StmtKind::If { cond, otherwise, .. } = &nested.kind else {
+    let StmtKind::If {
+        cond, otherwise, ..
+    } = &nested.kind
+    else {
         panic!("nested is not an if");
     };
     assert_eq!(cond.text, "conns.active > conns.max / 2");
@@ -232,7 +285,13 @@ fn else_may_start_the_next_line() {
     let rb = parse(src).unwrap();
     let s = rb.steps().next().unwrap();
     assert_eq!(s.body.stmts.len(), 1);
-    assert!(matches!(&s.body.stmts[0].kind, StmtKind::If { otherwise: Some(Else::Block(_)), .. }));
+    assert!(matches!(
+        &s.body.stmts[0].kind,
+        StmtKind::If {
+            otherwise: Some(Else::Block(_)),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -270,7 +329,9 @@ fn titles_unescape() {
 #[test]
 fn one_line_step_and_empty_file() {
     let rb = parse("step s \"t\" { run a() }").unwrap();
-    assert!(matches!(&rb.steps().next().unwrap().body.stmts[0].kind, StmtKind::Run(e) if e.text == "a()"));
+    assert!(
+        matches!(&rb.steps().next().unwrap().body.stmts[0].kind, StmtKind::Run(e) if e.text == "a()")
+    );
     let empty = parse("").unwrap();
     assert!(empty.items.is_empty() && empty.meta.is_none() && empty.rollback.is_none());
     let only_comments = parse("# nothing here\n\n# still nothing\n").unwrap();
@@ -283,7 +344,10 @@ fn durations_of_every_unit() {
     let rb = parse(src).unwrap();
     let s = rb.steps().next().unwrap();
     assert_eq!(s.timeout.as_ref().unwrap().millis, 93_784_005);
-    assert_eq!(s.retry.as_ref().unwrap().backoff.as_ref().unwrap().millis, 250);
+    assert_eq!(
+        s.retry.as_ref().unwrap().backoff.as_ref().unwrap().millis,
+        250
+    );
 }
 
 #[test]
@@ -302,7 +366,8 @@ fn source_hash_and_fingerprints() {
     assert_eq!(rb.source_hash.len(), 64);
     // Reformatting does not change a step's fingerprint; editing it does.
     let a = parse("step s \"t\" timeout 5m {\n  run f(1)\n}\n").unwrap();
-    let b = parse("# moved\n\nstep   s   \"t\"   timeout 5m   {\n\n      run f(1)   # c\n}").unwrap();
+    let b =
+        parse("# moved\n\nstep   s   \"t\"   timeout 5m   {\n\n      run f(1)   # c\n}").unwrap();
     let c = parse("step s \"t\" timeout 5m {\n  run f(2)\n}\n").unwrap();
     let fp = |rb: &Runbook| step_fingerprint(rb.steps().next().unwrap());
     assert_eq!(fp(&a), fp(&b));

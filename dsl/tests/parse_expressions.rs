@@ -32,15 +32,22 @@ fn run_text(kind: &StmtKind) -> &str {
 fn open_brackets_continue_over_lines() {
     let src = body("  run f(1,\n        [2,\n         3],\n        #{ a: 4 })\n  run g()");
     let kinds = first_step(&src);
-    assert_eq!(run_text(&kinds[0]), "f(1,\n        [2,\n         3],\n        #{ a: 4 })");
+    assert_eq!(
+        run_text(&kinds[0]),
+        "f(1,\n        [2,\n         3],\n        #{ a: 4 })"
+    );
     assert_eq!(run_text(&kinds[1]), "g()");
 }
 
 #[test]
 fn open_strings_inside_brackets_continue_over_lines() {
-    let src = body("  let q = db.query_one(\"SELECT 1,\n      2 -- it's ( fine\n   FROM t\")\n  note q");
+    let src =
+        body("  let q = db.query_one(\"SELECT 1,\n      2 -- it's ( fine\n   FROM t\")\n  note q");
     let kinds = first_step(&src);
-    assert_eq!(run_text(&kinds[0]), "db.query_one(\"SELECT 1,\n      2 -- it's ( fine\n   FROM t\")");
+    assert_eq!(
+        run_text(&kinds[0]),
+        "db.query_one(\"SELECT 1,\n      2 -- it's ( fine\n   FROM t\")"
+    );
     assert!(matches!(&kinds[1], StmtKind::Note(e) if e.text == "q"));
 }
 
@@ -57,9 +64,13 @@ fn map_literal_is_not_a_comment_but_hash_space_is() {
     let src = body("  let m = #{ a: 1, b: #{ c: 2 } } # trailing # comment\n  let n = m.a#{x: 1}");
     let rb = parse(&src).unwrap();
     let s = rb.steps().next().unwrap();
-    let StmtKind::Let(m) = &s.body.stmts[0].kind else { panic!("not a let") };
+    let StmtKind::Let(m) = &s.body.stmts[0].kind else {
+        panic!("not a let")
+    };
     assert_eq!(m.value.text, "#{ a: 1, b: #{ c: 2 } }");
-    let StmtKind::Let(n) = &s.body.stmts[1].kind else { panic!("not a let") };
+    let StmtKind::Let(n) = &s.body.stmts[1].kind else {
+        panic!("not a let")
+    };
     assert_eq!(n.value.text, "m.a#{x: 1}");
     assert_eq!(rb.comments.len(), 1);
     assert_eq!(rb.comments[0].text, "# trailing # comment");
@@ -70,7 +81,9 @@ fn hash_inside_strings_is_text() {
     let src = body("  run f(\"#not a comment\", '#') # real");
     let rb = parse(&src).unwrap();
     let s = rb.steps().next().unwrap();
-    assert!(matches!(&s.body.stmts[0].kind, StmtKind::Run(e) if e.text == "f(\"#not a comment\", '#')"));
+    assert!(
+        matches!(&s.body.stmts[0].kind, StmtKind::Run(e) if e.text == "f(\"#not a comment\", '#')")
+    );
     assert_eq!(rb.comments.len(), 1);
     assert_eq!(rb.comments[0].text, "# real");
 }
@@ -89,15 +102,23 @@ fn expect_and_wait_stop_before_within_and_every() {
     );
     let kinds = first_step(&src);
     match &kinds[0] {
-        StmtKind::Expect { cond, within, every } => {
+        StmtKind::Expect {
+            cond,
+            within,
+            every,
+        } => {
             assert_eq!(cond.text, "pods.every(|p| p.ready) && within_limit");
             assert_eq!(within.as_ref().unwrap().text, "5m");
             assert_eq!(every.as_ref().unwrap().text, "10s");
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(&kinds[1], StmtKind::WaitUntil { cond, within, every: None } if cond.text == "done()" && within.text == "1m"));
-    assert!(matches!(&kinds[2], StmtKind::Expect { cond, within: Some(w), .. } if cond.text == "ok()" && w.text == "30s"));
+    assert!(
+        matches!(&kinds[1], StmtKind::WaitUntil { cond, within, every: None } if cond.text == "done()" && within.text == "1m")
+    );
+    assert!(
+        matches!(&kinds[2], StmtKind::Expect { cond, within: Some(w), .. } if cond.text == "ok()" && w.text == "30s")
+    );
 }
 
 #[test]
@@ -118,8 +139,12 @@ fn assert_stops_before_else() {
 fn headers_stop_before_the_block() {
     let src = body("  if #{ a: 1 }.a == 1 && f({ 2 }) {\n    run a()\n  }\n  for x in [1, 2].filter(|v| v > 1) {\n    run b(x)\n  }");
     let kinds = first_step(&src);
-    assert!(matches!(&kinds[0], StmtKind::If { cond, .. } if cond.text == "#{ a: 1 }.a == 1 && f({ 2 })"));
-    assert!(matches!(&kinds[1], StmtKind::For { iter, .. } if iter.text == "[1, 2].filter(|v| v > 1)"));
+    assert!(
+        matches!(&kinds[0], StmtKind::If { cond, .. } if cond.text == "#{ a: 1 }.a == 1 && f({ 2 })")
+    );
+    assert!(
+        matches!(&kinds[1], StmtKind::For { iter, .. } if iter.text == "[1, 2].filter(|v| v > 1)")
+    );
 }
 
 #[test]
@@ -127,7 +152,10 @@ fn step_when_stops_before_options_and_block() {
     let src = "step s \"t\" when a.once_more(timeout) && b timeout 5m once {\n}\nstep u \"t\" when c {\n}\n";
     let rb = parse(src).unwrap();
     let steps: Vec<&Step> = rb.steps().collect();
-    assert_eq!(steps[0].when.as_ref().unwrap().text, "a.once_more(timeout) && b");
+    assert_eq!(
+        steps[0].when.as_ref().unwrap().text,
+        "a.once_more(timeout) && b"
+    );
     assert!(steps[0].timeout.is_some() && steps[0].once.is_some());
     assert_eq!(steps[1].when.as_ref().unwrap().text, "c");
 }

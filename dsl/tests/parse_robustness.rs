@@ -23,7 +23,10 @@ fn parse_and_check(checker: &Checker<'_>, src: &str) {
         }
         Err(e) => {
             assert!(code(&e).starts_with("runbook::parse::"));
-            assert!(e.span().end <= src.len() && e.span().start <= e.span().end, "{e:?}");
+            assert!(
+                e.span().end <= src.len() && e.span().start <= e.span().end,
+                "{e:?}"
+            );
             assert!(src.is_char_boundary(e.span().start) && src.is_char_boundary(e.span().end));
         }
     }
@@ -95,7 +98,10 @@ fn very_deep_nesting_is_an_error_not_a_stack_overflow() {
         assert_eq!(code(&err), "runbook::parse::too_deep", "{open}");
     }
     let blocks = format!("step s \"t\" {}\n", "{ if a ".repeat(10_000));
-    assert_eq!(code(&parse(&blocks).unwrap_err()), "runbook::parse::too_deep");
+    assert_eq!(
+        code(&parse(&blocks).unwrap_err()),
+        "runbook::parse::too_deep"
+    );
 }
 
 #[test]
@@ -117,7 +123,8 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
 
 #[test]
 fn a_ten_thousand_step_runbook_parses_and_checks() {
-    let mut src = String::from("param ns: string = \"prod\"\nlet app = kube::deployment(ns, \"web\")\n");
+    let mut src =
+        String::from("param ns: string = \"prod\"\nlet app = kube::deployment(ns, \"web\")\n");
     for i in 0..10_000 {
         src.push_str(&format!(
             "step s{i} \"Step {i}\" timeout 5m {{\n  let before = app.replicas()\n  undo app.scale(before)\n  run app.scale({i})\n  expect app.rollout_complete() within 5m every 5s\n}}\n"
@@ -138,5 +145,8 @@ fn long_flat_inputs_do_not_hang() {
     let long_string = format!("let s = \"{}\"\n", "a".repeat(1_000_000));
     assert!(parse(&long_string).is_ok());
     let unclosed = format!("let s = ({}\n", "a, ".repeat(200_000));
-    assert_eq!(code(&parse(&unclosed).unwrap_err()), "runbook::parse::unclosed_delimiter");
+    assert_eq!(
+        code(&parse(&unclosed).unwrap_err()),
+        "runbook::parse::unclosed_delimiter"
+    );
 }

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod event;
 pub mod exec;
+pub mod failpoint;
 pub mod output;
 pub mod params;
 pub mod plan;

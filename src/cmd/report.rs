@@ -62,6 +62,11 @@ pub fn render(reports: Vec<FileReport>, format: LintFormat) -> String {
                 .as_deref()
                 .and_then(|s| Position::of(diagnostic.as_ref(), s));
             match format {
+                LintFormat::Human if !out.is_empty() => {
+                    // A blank line between two reports reads better than none.
+                    out.push('\n');
+                    human(&mut out, &handler, &path, source.clone(), diagnostic)
+                }
                 LintFormat::Human => human(&mut out, &handler, &path, source.clone(), diagnostic),
                 LintFormat::Json => json(&mut out, &path, position, diagnostic.as_ref()),
                 LintFormat::Github => github(&mut out, &path, position, diagnostic.as_ref()),

@@ -306,4 +306,10 @@ fn a_killed_runner_takes_its_shell_down() {
         wait_dead(shell, LONG),
         "the shell {shell} outlived its runner"
     );
+    // Its own child (`sleep`) is not covered by the parent-death signal (a
+    // documented limit): clean it up through the process group.
+    let _ = nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(shell),
+        nix::sys::signal::Signal::SIGKILL,
+    );
 }

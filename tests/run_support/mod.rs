@@ -40,6 +40,16 @@ impl Workspace {
         self.write(name, &text)
     }
 
+    /// Copy `tests/fixtures/reliability/<name>` into the workspace.
+    pub fn reliability_fixture(&self, name: &str) -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/reliability")
+            .join(name);
+        let text =
+            std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        self.write(name, &text)
+    }
+
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.path(name);
         std::fs::write(&path, text).unwrap();

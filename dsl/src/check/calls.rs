@@ -42,7 +42,15 @@ pub(super) fn check(
                         .collect::<Vec<_>>()
                         .join("::");
                     let at = call.namespace.position();
-                    check_call(call, Site::Module(module), at, expr, table, is_variable, errors);
+                    check_call(
+                        call,
+                        Site::Module(module),
+                        at,
+                        expr,
+                        table,
+                        is_variable,
+                        errors,
+                    );
                 } else {
                     check_call(call, Site::Free, *pos, expr, table, is_variable, errors);
                 }
@@ -130,10 +138,18 @@ fn check_call(
                 });
             } else {
                 let mut counts = native;
-                counts.extend(free.iter().flat_map(|s| {
-                    (s.min_args()..=s.max_args()).filter_map(|n| n.checked_sub(1))
-                }));
-                errors.push(wrong_arity(format!(".{name}()"), &methods, &counts, args, span));
+                counts.extend(
+                    free.iter().flat_map(|s| {
+                        (s.min_args()..=s.max_args()).filter_map(|n| n.checked_sub(1))
+                    }),
+                );
+                errors.push(wrong_arity(
+                    format!(".{name}()"),
+                    &methods,
+                    &counts,
+                    args,
+                    span,
+                ));
             }
         }
     }
@@ -155,7 +171,10 @@ fn wrong_arity(
     let usage = if sigs.is_empty() {
         format!("{name} with {}", count_words(&counts))
     } else {
-        sigs.iter().map(|s| format!("`{}`", s.display())).collect::<Vec<_>>().join(" or ")
+        sigs.iter()
+            .map(|s| format!("`{}`", s.display()))
+            .collect::<Vec<_>>()
+            .join(" or ")
     };
     CheckError::WrongArity {
         name,
@@ -168,7 +187,11 @@ fn wrong_arity(
 
 /// "no arguments", "1 argument", "1 or 2 arguments", "1, 2 or 3 arguments".
 fn count_words(counts: &[usize]) -> String {
-    let unit = if counts == [1] { "argument" } else { "arguments" };
+    let unit = if counts == [1] {
+        "argument"
+    } else {
+        "arguments"
+    };
     match counts {
         [] | [0] => "no arguments".to_string(),
         [one] => format!("{one} {unit}"),
@@ -205,8 +228,6 @@ fn call_span(expr: &Expr, pos: rhai::Position, written: &str) -> Span {
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }

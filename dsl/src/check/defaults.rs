@@ -22,7 +22,10 @@ pub(super) fn check(param: &Param, ast: &AST, errors: &mut Vec<CheckError>) {
         Ok(v) => v,
         Err(e) => {
             errors.push(CheckError::RhaiSyntax {
-                message: format!("the default of `{}` cannot be evaluated: {e}", param.name.name),
+                message: format!(
+                    "the default of `{}` cannot be evaluated: {e}",
+                    param.name.name
+                ),
                 span: default.span,
             });
             return;

@@ -58,10 +58,7 @@ pub enum CheckError {
 
     /// A call to a function or method that exists nowhere.
     #[error("unknown function `{name}`")]
-    #[diagnostic(
-        code(runbook::check::unknown_function),
-        help("{help}")
-    )]
+    #[diagnostic(code(runbook::check::unknown_function), help("{help}"))]
     UnknownFunction {
         name: String,
         help: String,
@@ -97,7 +94,10 @@ pub enum CheckError {
 
     /// A param declared twice.
     #[error("param `{name}` is declared twice")]
-    #[diagnostic(code(runbook::check::duplicate_param), help("remove or rename one of them"))]
+    #[diagnostic(
+        code(runbook::check::duplicate_param),
+        help("remove or rename one of them")
+    )]
     DuplicateParam {
         name: String,
         #[label("first declared here")]
@@ -110,7 +110,9 @@ pub enum CheckError {
     #[error("`{name}` is already defined at the top level")]
     #[diagnostic(
         code(runbook::check::duplicate_binding),
-        help("top-level names are params and lets that every step sees; give this one its own name")
+        help(
+            "top-level names are params and lets that every step sees; give this one its own name"
+        )
     )]
     DuplicateBinding {
         name: String,
@@ -124,7 +126,9 @@ pub enum CheckError {
     #[error("bad duration `{text}`: {reason}")]
     #[diagnostic(
         code(runbook::check::bad_duration),
-        help("write units largest first, each once, as in 1h30m or 250ms; use a duration above zero")
+        help(
+            "write units largest first, each once, as in 1h30m or 250ms; use a duration above zero"
+        )
     )]
     BadDuration {
         text: String,

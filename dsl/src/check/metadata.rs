@@ -30,7 +30,9 @@ pub(super) fn check(meta: &Metadata, errors: &mut Vec<CheckError>) {
             ("severity", MetaValue::Str(s)) => severity(&s.value),
             ("severity", MetaValue::List(_)) => severity(""),
             ("tags", MetaValue::List(_)) => None,
-            ("tags", _) => Some("`tags` takes a list of strings, as in tags [\"db\", \"scaling\"]".to_string()),
+            ("tags", _) => {
+                Some("`tags` takes a list of strings, as in tags [\"db\", \"scaling\"]".to_string())
+            }
             _ => Some(format!("unknown metadata key `{key}`")),
         };
         if let Some(message) = problem {

@@ -21,7 +21,8 @@ pub(super) struct Mark(usize);
 impl Names {
     pub(super) fn push(&mut self, name: &str) {
         if self.set.insert(name.to_string()) {
-            self.scope.push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
+            self.scope
+                .push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
             self.pushed.push(name.to_string());
         }
     }

@@ -16,14 +16,26 @@ struct Directive {
     target: Span,
 }
 
-/// Drop waived warnings; add one for every unknown name in a directive.
+/// What a `# lint:allow(…) reason` comment says.
+struct Parsed {
+    names: Vec<String>,
+    has_reason: bool,
+}
+
+/// Drop waived warnings; add one for every unknown name in a directive and
+/// for a directive that does not say why.
 pub(crate) fn apply(rb: &Runbook, mut warnings: Vec<LintWarning>) -> Vec<LintWarning> {
     let mut directives = Vec::new();
     let mut targets: Option<Vec<Span>> = None;
     for comment in &rb.comments {
-        let Some(names) = parse(comment) else {
+        let Some(Parsed { names, has_reason }) = parse(comment) else {
             continue;
         };
+        if !has_reason {
+            warnings.push(LintWarning::AllowWithoutReason {
+                span: comment.span.into(),
+            });
+        }
         for name in &names {
             if !LINT_NAMES.contains(&name.as_str()) {
                 warnings.push(LintWarning::UnknownAllow {
@@ -60,18 +72,18 @@ pub(crate) fn apply(rb: &Runbook, mut warnings: Vec<LintWarning>) -> Vec<LintWar
     warnings
 }
 
-/// `# lint:allow(a, b) reason` → `["a", "b"]`.
-fn parse(comment: &Comment) -> Option<Vec<String>> {
+/// `# lint:allow(a, b) reason` → `["a", "b"]`, with a reason.
+fn parse(comment: &Comment) -> Option<Parsed> {
     let body = comment.text.trim_start_matches('#').trim_start();
     let rest = body.strip_prefix(PREFIX)?;
-    let inside = &rest[..rest.find(')')?];
-    Some(
-        inside
-            .split(',')
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect(),
-    )
+    let close = rest.find(')')?;
+    let names = rest[..close]
+        .split(',')
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let has_reason = !rest[close + 1..].trim().is_empty();
+    Some(Parsed { names, has_reason })
 }
 
 /// Every node a directive can sit above.

@@ -74,6 +74,17 @@ pub enum LintWarning {
         span: SourceSpan,
     },
 
+    #[error("`lint:allow` without a reason")]
+    #[diagnostic(
+        code(runbook::lint::allow_without_reason),
+        severity(Warning),
+        help("say why after the parenthesis, for the reviewer: `# lint:allow(missing_undo) a load test changes nothing`")
+    )]
+    AllowWithoutReason {
+        #[label("why is this warning wrong here?")]
+        span: SourceSpan,
+    },
+
     #[error("`lint:allow` names no known lint: `{name}`")]
     #[diagnostic(
         code(runbook::lint::unknown_allow),
@@ -97,6 +108,7 @@ impl LintWarning {
             LintWarning::UnusedParam { .. } => "unused_param",
             LintWarning::UnquotedInterpolation { .. } => "unquoted_interpolation",
             LintWarning::MissingMetadata { .. } => "missing_metadata",
+            LintWarning::AllowWithoutReason { .. } => "allow_without_reason",
             LintWarning::UnknownAllow { .. } => "unknown_allow",
         }
     }
@@ -109,6 +121,7 @@ impl LintWarning {
             | LintWarning::UnusedParam { span, .. }
             | LintWarning::UnquotedInterpolation { span, .. }
             | LintWarning::MissingMetadata { span, .. }
+            | LintWarning::AllowWithoutReason { span }
             | LintWarning::UnknownAllow { span, .. } => *span,
         }
     }

@@ -144,7 +144,13 @@ impl Scanner<'_> {
         }
     }
 
-    fn push(&mut self, open: Open, at: usize, len: usize, template: usize) -> Result<(), ParseError> {
+    fn push(
+        &mut self,
+        open: Open,
+        at: usize,
+        len: usize,
+        template: usize,
+    ) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_NESTING {
             return Err(ParseError::NestingTooDeep {
                 max: MAX_NESTING,

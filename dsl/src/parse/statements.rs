@@ -185,7 +185,11 @@ fn if_chain(pair: Pair<'_, Rule>, depth: usize) -> Result<StmtKind> {
 fn is_expr(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::expr_line | Rule::expr_poll | Rule::expr_assert | Rule::expr_head | Rule::expr_step_when
+        Rule::expr_line
+            | Rule::expr_poll
+            | Rule::expr_assert
+            | Rule::expr_head
+            | Rule::expr_step_when
     )
 }
 

@@ -56,7 +56,10 @@ pub(super) fn translate(source: &str, err: &Error<Rule>) -> ParseError {
 pub(super) fn found_at(source: &str, pos: usize) -> (String, Span) {
     let rest = source.get(pos..).unwrap_or("");
     let Some(first) = rest.chars().next() else {
-        return ("end of file".to_string(), Span::new(source.len(), source.len()));
+        return (
+            "end of file".to_string(),
+            Span::new(source.len(), source.len()),
+        );
     };
     if first == '\n' || first == '\r' {
         return ("end of line".to_string(), Span::new(pos, pos));
@@ -71,14 +74,21 @@ pub(super) fn found_at(source: &str, pos: usize) -> (String, Span) {
     let word_len = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .unwrap_or(rest.len());
-    let len = if word_len > 0 { word_len } else { first.len_utf8() };
+    let len = if word_len > 0 {
+        word_len
+    } else {
+        first.len_utf8()
+    };
     let text = &rest[..len];
     (format!("`{text}`"), Span::new(pos, pos + len))
 }
 
 /// The token just before `pos` on the same line, for "after `run`".
 fn previous_token(source: &str, pos: usize) -> String {
-    let before = source.get(..pos).unwrap_or("").trim_end_matches([' ', '\t']);
+    let before = source
+        .get(..pos)
+        .unwrap_or("")
+        .trim_end_matches([' ', '\t']);
     let word: String = before
         .chars()
         .rev()
@@ -95,8 +105,18 @@ fn previous_token(source: &str, pos: usize) -> String {
 }
 
 fn expected_words(positives: &[Rule]) -> String {
+    // pest's order varies with the path it took; list words in a fixed order
+    // (grammar order, with brackets and the end of the file last).
+    let mut rules = positives.to_vec();
+    rules.sort_by_key(|r| {
+        let closing = matches!(
+            r,
+            Rule::lbrace | Rule::block | Rule::rbrace | Rule::rbracket | Rule::EOI
+        );
+        (closing, *r)
+    });
     let mut words: Vec<&'static str> = Vec::new();
-    for rule in positives {
+    for rule in &rules {
         if let Some(w) = describe(*rule) {
             if !words.contains(&w) {
                 words.push(w);

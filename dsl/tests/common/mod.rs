@@ -28,9 +28,30 @@ fn sig(
 pub fn table() -> SignatureTable {
     use Class::*;
     SignatureTable::new(vec![
-        sig(Some("kube"), None, "deployment", &["namespace", "name"], 0, Read),
-        sig(Some("kube"), None, "statefulset", &["namespace", "name"], 0, Read),
-        sig(Some("kube"), None, "pods", &["namespace", "selector"], 0, Read),
+        sig(
+            Some("kube"),
+            None,
+            "deployment",
+            &["namespace", "name"],
+            0,
+            Read,
+        ),
+        sig(
+            Some("kube"),
+            None,
+            "statefulset",
+            &["namespace", "name"],
+            0,
+            Read,
+        ),
+        sig(
+            Some("kube"),
+            None,
+            "pods",
+            &["namespace", "selector"],
+            0,
+            Read,
+        ),
         sig(Some("pg"), None, "connect", &["url"], 0, Read),
         sig(None, None, "env", &["name", "default"], 1, Read),
         sig(None, None, "now", &[], 0, Read),

@@ -2,8 +2,9 @@
 //!
 //! `sh(cmd)` and `sh(cmd, #{ env: #{…}, stdin: "…", check: true })` return
 //! `#{ code, stdout, stderr }`. The command runs as `/bin/sh -c cmd` with the
-//! runbook's directory as working directory, in a process group of its own, and
-//! dies with the runner (parent-death signal). Every output line is sent to the
+//! runbook's directory as working directory, in a process group of its own; the
+//! shell dies with the runner (parent-death signal; what the shell started does
+//! not, see `process.rs`). Every output line is sent to the
 //! event sink as it arrives; the returned `stdout`/`stderr` keep the first
 //! [`CAPTURE_LIMIT`] bytes of each stream (the journal has every line).
 //!

@@ -192,8 +192,10 @@ fn exit_code(status: ExitStatus) -> i64 {
 
 /// Ask the kernel to send SIGTERM to the shell when the thread that started
 /// it dies, so a `kill -9` of the runner does not leave commands running
-/// unsupervised. (Only the shell gets it; the processes it started in the
-/// background are its responsibility, as in a terminal.)
+/// unsupervised. Limit: only the shell gets it. Processes the shell started
+/// (`sleep 60` in `echo a; sleep 60`, pipelines, `&` jobs) keep running
+/// until they end; nothing is left alive to signal their group. A resumed
+/// step may therefore meet a previous attempt's leftovers.
 #[allow(unsafe_code)]
 fn die_with_parent(cmd: &mut Command) {
     let parent = nix::unistd::getpid();
