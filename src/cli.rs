@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "runbook", version, about = "Operational runbooks as code: lint, run, resume, roll back.")]
+#[command(
+    name = "runbook",
+    version,
+    about = "Operational runbooks as code: lint, run, resume, roll back."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -134,6 +134,9 @@ pub enum MetaValue {
     List(Vec<StrLit>),
 }
 
+// Steps are much larger than params; a file has few items and they are
+// matched on far more often than moved, so boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Item {
     Param(Param),

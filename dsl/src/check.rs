@@ -37,12 +37,14 @@ use names::Names;
 pub struct Checked {
     /// `Some` exactly when `errors` is empty.
     pub runbook: Option<CheckedRunbook>,
+    /// Every problem, in source order.
     pub errors: Vec<CheckError>,
 }
 
 /// A runbook that passed every check: what the interpreter runs.
 #[derive(Clone, Debug)]
 pub struct CheckedRunbook {
+    /// The runbook as parsed (the check does not change it).
     pub runbook: Runbook,
     /// blake3 of the source text (hex): tells a resume that the file changed.
     pub hash: String,
@@ -81,6 +83,7 @@ pub struct Checker<'t> {
 }
 
 impl<'t> Checker<'t> {
+    /// A checker for runbooks calling the functions of `table`.
     pub fn new(table: &'t SignatureTable) -> Self {
         Checker {
             table,
@@ -337,7 +340,7 @@ impl Pass<'_, '_> {
         match self
             .checker
             .engine
-            .compile_expression_with_scope(names.scope(), source.as_ref())
+            .compile_expression_with_scope(&names.scope_for(&source), source.as_ref())
         {
             Ok(ast) => {
                 calls::check(

@@ -7,10 +7,13 @@
 /// Why a duration text is not a valid duration.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
+    /// Not `<digits><unit>` pairs with known units.
     #[error("`{0}` is not a duration")]
     Malformed(String),
+    /// More milliseconds than a `u64` holds.
     #[error("`{0}` is too large")]
     Overflow(String),
+    /// A smaller unit before a larger one, or a unit twice (`5m1h`, `1m1m`).
     #[error("units in `{0}` must go from largest to smallest, each once (as in 1h30m)")]
     UnitOrder(String),
 }

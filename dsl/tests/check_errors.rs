@@ -1,5 +1,6 @@
 //! Every check error: its stable code and the file line/column it points at,
 //! including Rhai errors deep inside multi-line expressions.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 

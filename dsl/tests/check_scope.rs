@@ -1,5 +1,6 @@
 //! What the check pass accepts: visibility of names, built-ins, closures,
 //! and the checked runbook it hands to the interpreter.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 

@@ -137,6 +137,24 @@ fn unquoted_string_params_in_shell_templates_warn_at_the_interpolation() {
 }
 
 #[test]
+fn string_params_joined_into_a_shell_command_warn_at_the_param() {
+    let body = "param ns: string = \"prod\"\n# lint:allow(missing_undo) test\nstep s \"S\" {\n  sh \"kubectl -n \" + ns + \" get pods\"\n  sh \"kubectl -n \" + shell_quote(ns)\n  let out = sh(\"echo \" + ns)\n  note \"ns: \" + ns\n}\n";
+    let source = format!("{META}{body}");
+    let rb = runbook_dsl::parse(&source).unwrap();
+    let lines: Vec<usize> = lint(&rb, &support::table())
+        .iter()
+        .filter_map(|w| match w {
+            LintWarning::UnquotedInterpolation { span, .. } => {
+                Some(source[..span.offset()].lines().count())
+            }
+            _ => None,
+        })
+        .collect();
+    // Lines 8 and 10 of the file; the quoted command and the note are fine.
+    assert_eq!(lines, [8, 10]);
+}
+
+#[test]
 fn missing_id_and_owner_warn() {
     let rb = runbook_dsl::parse("runbook \"T\" {\n  version \"1\"\n}\n").unwrap();
     let keys: Vec<_> = lint(&rb, &support::table())

@@ -1,4 +1,5 @@
 //! Every construct of the language parses into the AST with exact spans.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 

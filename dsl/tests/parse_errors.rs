@@ -1,5 +1,6 @@
 //! Every parse error: its stable code, the exact span it points at, and a
 //! message in the language's words.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! How Rhai expressions are cut out of the DSL: where they end, where they
 //! run over several lines, and that the captured text is exact.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 

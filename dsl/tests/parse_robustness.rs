@@ -1,6 +1,7 @@
 //! The parser and the check pass never panic and never hang: random and
 //! mutated runbooks end in a runbook or a diagnostic; deep nesting ends in a
 //! clear error, not a stack overflow; large files parse in one go.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 mod common;
 

@@ -19,7 +19,9 @@ use runbook_interpreter::{Options, Outcome, Overrides, Refused, SledStore, Sourc
 fn runbook(steps: usize, fail_last: bool) -> String {
     let mut s = String::from("runbook \"bench\" {\n  id \"B\"\n  owner \"bench\"\n}\n\n");
     for i in 0..steps {
-        s.push_str(&format!("step s{i} \"no-op {i}\" {{\n  let n = {i}\n}}\n\n"));
+        s.push_str(&format!(
+            "step s{i} \"no-op {i}\" {{\n  let n = {i}\n}}\n\n"
+        ));
     }
     if fail_last {
         s.push_str("step last \"fails until fixed\" {\n  assert n < 0 else \"stop here\"\n}\n");
@@ -60,11 +62,13 @@ fn fsync_cost(dir: &Path) -> (Duration, Duration) {
     }
     let append = start.elapsed() / n;
     let f = std::fs::File::create(dir.join("fsync-inplace")).expect("probe file");
-    f.write_all_at(&vec![0u8; 128 * n as usize], 0).expect("preallocate");
+    f.write_all_at(&vec![0u8; 128 * n as usize], 0)
+        .expect("preallocate");
     f.sync_all().expect("fsync");
     let start = Instant::now();
     for i in 0..n {
-        f.write_all_at(&[b'x'; 128], 128 * u64::from(i)).expect("write");
+        f.write_all_at(&[b'x'; 128], 128 * u64::from(i))
+            .expect("write");
         f.sync_data().expect("fsync");
     }
     (append, start.elapsed() / n)
@@ -109,7 +113,10 @@ fn main() {
     let big_run = start.elapsed();
     let rss = peak_rss_kib().unwrap_or(0);
     let id = done.run_id.expect("a stored run");
-    assert!(matches!(done.outcome, Outcome::Failed { .. }), "the last step stops the run");
+    assert!(
+        matches!(done.outcome, Outcome::Failed { .. }),
+        "the last step stops the run"
+    );
 
     // Resume: everything up to the failing step is restored, not re-run.
     // Once with the file read and parsed (what `runbook resume` does), once
@@ -120,7 +127,12 @@ fn main() {
     };
     let start = Instant::now();
     let done = rt
-        .block_on(runbook_interpreter::resume(&id, loader, options(&state, false), Overrides::default()))
+        .block_on(runbook_interpreter::resume(
+            &id,
+            loader,
+            options(&state, false),
+            Overrides::default(),
+        ))
         .expect("resume starts");
     let resume = start.elapsed();
     assert!(matches!(done.outcome, Outcome::Failed { .. }));
@@ -145,7 +157,10 @@ fn main() {
     let fsync_before = fsync_cost(dir.path());
     let start = Instant::now();
     let done = rt
-        .block_on(runbook_interpreter::start(src.clone(), options(&state, false)))
+        .block_on(runbook_interpreter::start(
+            src.clone(),
+            options(&state, false),
+        ))
         .expect("run starts");
     let stored = start.elapsed() / 1_000;
     assert_eq!(done.outcome, Outcome::Succeeded);
@@ -162,15 +177,24 @@ fn main() {
         us(fsync_before.1),
         us(fsync_before.0)
     );
-    println!("per step, 1,000 no-op steps, checkpointed:     {}", us(stored));
+    println!(
+        "per step, 1,000 no-op steps, checkpointed:     {}",
+        us(stored)
+    );
     println!("per step, same steps, dry run (no store):      {}", us(dry));
     println!(
         "checkpoint overhead per step:                  {} ({:.2}x one in-place fdatasync)",
         us(stored.saturating_sub(dry)),
         stored.saturating_sub(dry).as_secs_f64() / fsync.1.as_secs_f64()
     );
-    println!("10,000-step run (10,001 steps, last fails):    {:.2} s", big_run.as_secs_f64());
-    println!("  parse of its 10,001-step file:                {:.1} ms", parse.as_secs_f64() * 1e3);
+    println!(
+        "10,000-step run (10,001 steps, last fails):    {:.2} s",
+        big_run.as_secs_f64()
+    );
+    println!(
+        "  parse of its 10,001-step file:                {:.1} ms",
+        parse.as_secs_f64() * 1e3
+    );
     println!(
         "resume of 10,000 succeeded steps to the next:  {:.1} ms incl. reading and parsing the file, {:.1} ms from a parsed file",
         resume.as_secs_f64() * 1e3,

@@ -125,7 +125,7 @@ fn prepare(src: &Source, opts: &Options) -> Prepared {
         .unwrap_or_else(|| PathBuf::from("."));
     let ctx = Arc::new(ActionContext::new(
         tokio::runtime::Handle::current(),
-        Arc::new(RunSink::new(out.clone(), opts.verbose)),
+        Arc::new(RunSink::new(out.clone())),
         base_dir,
         opts.dry_run,
         opts.kube.clone(),
@@ -146,8 +146,14 @@ fn resolve_params(
     previous: Option<&RunRecord>,
 ) -> Result<ResolvedParams, Refused> {
     let decls: Vec<&Param> = src.runbook.params().collect();
-    params::resolve(&decls, &opts.params, previous.map(|r| &r.params), &p.engine, &p.redactor)
-        .map_err(Refused::many)
+    params::resolve(
+        &decls,
+        &opts.params,
+        previous.map(|r| &r.params),
+        &p.engine,
+        &p.redactor,
+    )
+    .map_err(Refused::many)
 }
 
 /// Start a new run of `src` (or a dry run: nothing stored).
@@ -180,8 +186,9 @@ pub async fn start(src: Source, opts: Options) -> Result<Finished, Refused> {
     };
     let steps = src.runbook.steps().count();
     let session = if opts.dry_run {
-        p.out
-            .line(&format!("dry run of {title} ({steps} steps): effects are printed, nothing is stored"));
+        p.out.line(&format!(
+            "dry run of {title} ({steps} steps): effects are printed, nothing is stored"
+        ));
         None
     } else {
         let mut session = create(&*opts.store, &mut run)?;
@@ -193,7 +200,8 @@ pub async fn start(src: Source, opts: Options) -> Result<Finished, Refused> {
             .collect();
         session.publish(&RunSummary::of(&run, list))?;
         p.out.set_journal(session.journal());
-        p.out.line(&format!("run {} started: {title} ({steps} steps)", run.id));
+        p.out
+            .line(&format!("run {} started: {title} ({steps} steps)", run.id));
         p.out.event(EventKind::RunStarted {
             runbook: run.runbook_path.clone(),
             title: p.out.r(&title),
@@ -230,6 +238,7 @@ fn exec_options(opts: &Options) -> ExecOptions {
         yes: opts.yes,
         dry_run: opts.dry_run,
         interactive: opts.interactive,
+        verbose: opts.verbose,
     }
 }
 
@@ -243,7 +252,9 @@ fn create(store: &dyn Store, run: &mut RunRecord) -> Result<Box<dyn RunSession>,
         }
         match store.create(run) {
             Ok(s) => return Ok(s),
-            Err(StoreError::Io { source, path }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::Io { source, path })
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
                 last = Some(StoreError::Io { source, path });
             }
             Err(e) => return Err(e),
@@ -289,12 +300,20 @@ async fn execute(
     }
 }
 
+/// A locked run with its records and its file.
+type Opened = (
+    Box<dyn RunSession>,
+    RunRecord,
+    Vec<crate::record::StepRecord>,
+    Source,
+);
+
 /// Load a run for resume/rollback: lock it, read its records, load its file.
 fn open_for_exec(
     store: &dyn Store,
     id: &str,
     loader: impl FnOnce(&Path) -> Result<Source, Refused>,
-) -> Result<(Box<dyn RunSession>, RunRecord, Vec<crate::record::StepRecord>, Source), Refused> {
+) -> Result<Opened, Refused> {
     let session = store.open(id)?;
     let (run, steps) = session.load()?;
     let src = loader(Path::new(&run.runbook_path))?;
@@ -321,8 +340,11 @@ pub async fn resume(
         }
         RunStatus::RolledBack => {
             return Err(Refused::one(
-                RunDiagnostic::new("runbook::resume::rolled_back", format!("run {id} was rolled back"))
-                    .help("start a new run: runbook run FILE"),
+                RunDiagnostic::new(
+                    "runbook::resume::rolled_back",
+                    format!("run {id} was rolled back"),
+                )
+                .help("start a new run: runbook run FILE"),
             ))
         }
         _ if run.rollback.is_some() => {
@@ -338,7 +360,15 @@ pub async fn resume(
     }
     let src = loader(Path::new(&run.runbook_path))?;
     let before = steps.clone();
-    let decisions = plan::plan(&src.runbook, src.hash() == run.hash, &run, &mut steps, &ov, true).map_err(Refused::many)?;
+    let decisions = plan::plan(
+        &src.runbook,
+        src.hash() == run.hash,
+        &run,
+        &mut steps,
+        &ov,
+        true,
+    )
+    .map_err(Refused::many)?;
     let p = prepare(&src, &opts);
     let params = resolve_params(&src, &opts, &p, Some(&run))?;
     let mut scope = Scope::new();
@@ -364,7 +394,9 @@ pub async fn resume(
         .map(|(i, s)| (i + 1, s.id.name.clone()));
     let total = src.runbook.steps().count();
     match &next {
-        Some((n, step)) => p.out.line(&format!("run {id} resumed at step {n}/{total} ({step})")),
+        Some((n, step)) => p
+            .out
+            .line(&format!("run {id} resumed at step {n}/{total} ({step})")),
         None => p.out.line(&format!("run {id} resumed: every step is done")),
     }
     p.out.event(EventKind::RunResumed {
@@ -411,11 +443,18 @@ pub struct Approved {
 pub fn approve(store: &dyn Store, id: &str) -> Result<Approved, Refused> {
     let mut session = store.open(id)?;
     let (mut run, _) = session.load()?;
-    let Some(waiting) = run.waiting.clone().filter(|_| run.status == RunStatus::Waiting) else {
+    let Some(waiting) = run
+        .waiting
+        .clone()
+        .filter(|_| run.status == RunStatus::Waiting)
+    else {
         return Err(Refused::one(
             RunDiagnostic::new(
                 "runbook::approve::not_waiting",
-                format!("run {id} is not waiting for a confirmation (it is {})", run.status),
+                format!(
+                    "run {id} is not waiting for a confirmation (it is {})",
+                    run.status
+                ),
             )
             .help(format!("see where it stands with: runbook status {id}")),
         ));
@@ -432,12 +471,14 @@ pub fn approve(store: &dyn Store, id: &str) -> Result<Approved, Refused> {
         w.approved = true;
     }
     run.updated = now();
-    session.journal().append(&crate::event::Event::now(EventKind::ConfirmAnswered {
-        step: waiting.step.clone(),
-        question: waiting.question.clone(),
-        yes: true,
-        by: "approve".into(),
-    }));
+    session
+        .journal()
+        .append(&crate::event::Event::now(EventKind::ConfirmAnswered {
+            step: waiting.step.clone(),
+            question: waiting.question.clone(),
+            yes: true,
+            by: "approve".into(),
+        }));
     session.put_run(&run)?;
     session.commit()?;
     let mut summary = store.summary(id)?;
@@ -471,7 +512,15 @@ pub async fn rollback(
         ..Overrides::default()
     };
     let before = steps.clone();
-    let decisions = plan::plan(&src.runbook, src.hash() == run.hash, &run, &mut steps, &ov, false).map_err(Refused::many)?;
+    let decisions = plan::plan(
+        &src.runbook,
+        src.hash() == run.hash,
+        &run,
+        &mut steps,
+        &ov,
+        false,
+    )
+    .map_err(Refused::many)?;
     let p = prepare(&src, &opts);
     let params = resolve_params(&src, &opts, &p, Some(&run))?;
     let mut scope = Scope::new();

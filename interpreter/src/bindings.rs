@@ -42,7 +42,9 @@ const DECIMAL_TAG: &str = "$decimal";
 pub fn to_json(name: &str, value: &Dynamic, redactor: &Redactor) -> Result<Value, BindingError> {
     let v = convert(name, value)?;
     if redactor.contains_secret(&v.to_string()) {
-        return Err(BindingError::Secret { name: name.to_string() });
+        return Err(BindingError::Secret {
+            name: name.to_string(),
+        });
     }
     Ok(v)
 }
@@ -77,11 +79,17 @@ fn convert(name: &str, value: &Dynamic) -> Result<Value, BindingError> {
         return Ok(Value::String(value.to_string()));
     }
     if value.is_blob() {
-        let blob = value.read_lock::<rhai::Blob>().map(|b| b.clone()).unwrap_or_default();
+        let blob = value
+            .read_lock::<rhai::Blob>()
+            .map(|b| b.clone())
+            .unwrap_or_default();
         return Ok(Value::Array(blob.into_iter().map(Value::from).collect()));
     }
     if value.is_array() {
-        let items = value.read_lock::<Array>().map(|a| a.clone()).unwrap_or_default();
+        let items = value
+            .read_lock::<Array>()
+            .map(|a| a.clone())
+            .unwrap_or_default();
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             out.push(convert(&format!("{name}[{i}]"), item)?);
@@ -89,7 +97,10 @@ fn convert(name: &str, value: &Dynamic) -> Result<Value, BindingError> {
         return Ok(Value::Array(out));
     }
     if value.is_map() {
-        let map = value.read_lock::<Map>().map(|m| m.clone()).unwrap_or_default();
+        let map = value
+            .read_lock::<Map>()
+            .map(|m| m.clone())
+            .unwrap_or_default();
         let mut out = serde_json::Map::new();
         for (k, v) in map.iter() {
             out.insert(k.to_string(), convert(&format!("{name}.{k}"), v)?);
@@ -98,7 +109,12 @@ fn convert(name: &str, value: &Dynamic) -> Result<Value, BindingError> {
     }
     Err(BindingError::Handle {
         name: name.to_string(),
-        type_name: value.type_name().rsplit("::").next().unwrap_or("value").to_string(),
+        type_name: value
+            .type_name()
+            .rsplit("::")
+            .next()
+            .unwrap_or("value")
+            .to_string(),
     })
 }
 

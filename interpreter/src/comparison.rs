@@ -53,7 +53,11 @@ fn byte_offset(text: &str, line: usize, col: usize) -> Option<usize> {
     let mut offset = 0;
     for (n, l) in text.split_inclusive('\n').enumerate() {
         if n + 1 == line {
-            let within: usize = l.chars().take(col.saturating_sub(1)).map(char::len_utf8).sum();
+            let within: usize = l
+                .chars()
+                .take(col.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
             return Some(offset + within);
         }
         offset += l.len();
@@ -62,6 +66,7 @@ fn byte_offset(text: &str, line: usize, col: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
@@ -72,14 +77,23 @@ mod tests {
 
     #[test]
     fn splits_top_level_comparisons_only() {
-        assert_eq!(parts("pods.count() == replicas + 1"), Some(("pods.count()", "==", "replicas + 1")));
-        assert_eq!(parts("a(\"x == y\") >= 3"), Some(("a(\"x == y\")", ">=", "3")));
+        assert_eq!(
+            parts("pods.count() == replicas + 1"),
+            Some(("pods.count()", "==", "replicas + 1"))
+        );
+        assert_eq!(
+            parts("a(\"x == y\") >= 3"),
+            Some(("a(\"x == y\")", ">=", "3"))
+        );
         assert_eq!(parts("a == 1 && b == 2"), None);
         assert_eq!(parts("ready()"), None);
     }
 
     #[test]
     fn splits_across_lines() {
-        assert_eq!(parts("count(\n  \"a\"\n)\n  < limit"), Some(("count(\n  \"a\"\n)", "<", "limit")));
+        assert_eq!(
+            parts("count(\n  \"a\"\n)\n  < limit"),
+            Some(("count(\n  \"a\"\n)", "<", "limit"))
+        );
     }
 }

@@ -73,7 +73,9 @@ impl Diagnostic for RunDiagnostic {
         Some(Box::new(&self.code))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
@@ -103,7 +105,11 @@ pub fn from_rhai(err: &EvalAltResult, expr: &Expr, stmt_span: Span) -> RunDiagno
     let inner = innermost(err);
     let span = Some(runbook_dsl::rhai_span(expr, inner.position()))
         .filter(|s| !s.is_empty())
-        .unwrap_or(if expr.span.is_empty() { stmt_span } else { expr.span });
+        .unwrap_or(if expr.span.is_empty() {
+            stmt_span
+        } else {
+            expr.span
+        });
     let (code, help) = match inner {
         EvalAltResult::ErrorVariableNotFound(..) => (
             "runbook::run::unknown_variable",
@@ -129,9 +135,8 @@ pub fn from_rhai(err: &EvalAltResult, expr: &Expr, stmt_span: Span) -> RunDiagno
 
 fn innermost(err: &EvalAltResult) -> &EvalAltResult {
     match err {
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) | EvalAltResult::ErrorInModule(_, inner, _) => {
-            innermost(inner)
-        }
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner),
         other => other,
     }
 }

@@ -10,7 +10,10 @@ use runbook_stdlib::ActionContext;
 /// clear error instead of hanging or exhausting memory.
 pub mod limits {
     /// Operations per evaluation (one expression, one poll).
-    pub const MAX_OPERATIONS: u64 = 50_000_000;
+    /// (A few seconds of closure-heavy Rhai: runbook expressions are small.)
+    pub const MAX_OPERATIONS: u64 = 5_000_000;
+    /// Iterations of one DSL `for` loop.
+    pub const MAX_LOOP_ITERATIONS: usize = 1_000_000;
     pub const MAX_CALL_LEVELS: usize = 64;
     pub const MAX_EXPR_DEPTH: usize = 128;
     pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
@@ -53,6 +56,7 @@ pub fn build(ctx: Arc<ActionContext>) -> Engine {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use std::time::{Duration, Instant};
 
@@ -76,9 +80,17 @@ mod tests {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let ctx = ctx(&rt);
         let engine = build(ctx.clone());
-        ctx.enter_step(CancellationToken::new(), Some(Instant::now() + Duration::from_millis(100)));
-        let err = engine.eval::<i64>("let n = 0; loop { n += 1; }").unwrap_err();
-        assert!(matches!(*err, rhai::EvalAltResult::ErrorTerminated(..)), "{err}");
+        ctx.enter_step(
+            CancellationToken::new(),
+            Some(Instant::now() + Duration::from_millis(100)),
+        );
+        let err = engine
+            .eval::<i64>("let n = 0; loop { n += 1; }")
+            .unwrap_err();
+        assert!(
+            matches!(*err, rhai::EvalAltResult::ErrorTerminated(..)),
+            "{err}"
+        );
 
         let token = CancellationToken::new();
         ctx.enter_step(token.clone(), None);
@@ -86,8 +98,13 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
             token.cancel();
         });
-        let err = engine.eval::<i64>("let n = 0; loop { n += 1; }").unwrap_err();
-        assert!(matches!(*err, rhai::EvalAltResult::ErrorTerminated(..)), "{err}");
+        let err = engine
+            .eval::<i64>("let n = 0; loop { n += 1; }")
+            .unwrap_err();
+        assert!(
+            matches!(*err, rhai::EvalAltResult::ErrorTerminated(..)),
+            "{err}"
+        );
         cancel.join().unwrap();
     }
 
@@ -95,7 +112,12 @@ mod tests {
     fn limits_stop_oversized_values() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let engine = build(ctx(&rt));
-        let err = engine.eval::<rhai::Dynamic>("let a = [0]; a.pad(2000000, 0); a").unwrap_err();
-        assert!(matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)), "{err}");
+        let err = engine
+            .eval::<rhai::Dynamic>("let a = [0]; a.pad(2000000, 0); a")
+            .unwrap_err();
+        assert!(
+            matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)),
+            "{err}"
+        );
     }
 }

@@ -191,7 +191,12 @@ const SPINNER: [&str; 4] = ["-", "\\", "|", "/"];
 fn draw(l: &mut LiveLine, out: &mut impl Write) {
     let Some((text, since)) = &l.text else { return };
     let secs = since.elapsed().as_secs();
-    let mut line = format!("{} {text} · {}m{:02}s", SPINNER[l.frame % SPINNER.len()], secs / 60, secs % 60);
+    let mut line = format!(
+        "{} {text} · {}m{:02}s",
+        SPINNER[l.frame % SPINNER.len()],
+        secs / 60,
+        secs % 60
+    );
     if !l.detail.is_empty() {
         line.push_str(" · ");
         line.push_str(&l.detail);

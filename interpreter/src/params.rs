@@ -16,7 +16,10 @@ use crate::redact::{Redactor, MASK};
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
 pub enum ParamError {
     #[error("`--param {arg}` is not NAME=VALUE")]
-    #[diagnostic(code(runbook::param::malformed), help("write it as --param name=value"))]
+    #[diagnostic(
+        code(runbook::param::malformed),
+        help("write it as --param name=value")
+    )]
     Malformed { arg: String },
     #[error("unknown param `{name}`")]
     #[diagnostic(code(runbook::param::unknown), help("{known}"))]
@@ -43,7 +46,10 @@ pub enum ParamError {
         span: Span,
     },
     #[error("the default of param `{name}` failed: {detail}")]
-    #[diagnostic(code(runbook::param::default_failed), help("pass --param {name}=… or fix the default"))]
+    #[diagnostic(
+        code(runbook::param::default_failed),
+        help("pass --param {name}=… or fix the default")
+    )]
     Default {
         name: String,
         detail: String,
@@ -127,7 +133,9 @@ pub fn resolve(
         let value = if let Some(prev) = stored_prev {
             if let Some(v) = given.get(name) {
                 let shown = prev.value.to_string();
-                let same = parse_value(decl, v).ok().map(|d| bindings::from_json(&prev.value).to_string() == d.to_string());
+                let same = parse_value(decl, v)
+                    .ok()
+                    .map(|d| bindings::from_json(&prev.value).to_string() == d.to_string());
                 if same != Some(true) {
                     errors.push(ParamError::Fixed {
                         name: name.clone(),
@@ -146,7 +154,7 @@ pub fn resolve(
                 }
             }
         } else if let Some(default) = &decl.default {
-            match engine.eval_expression_with_scope::<Dynamic>(&mut scope, &default.text) {
+            match engine.eval_expression_with_scope::<Dynamic>(&mut scope, &runbook_dsl::rhai_source(default)) {
                 Ok(v) => match check_default(decl, v) {
                     Ok(v) => v,
                     Err(detail) => {
@@ -159,9 +167,16 @@ pub fn resolve(
                     }
                 },
                 Err(e) => {
+                    let detail = match runbook_stdlib::ActionError::from_rhai(&e) {
+                        Some(a) => match a.help {
+                            Some(h) => format!("{} ({h})", a.message),
+                            None => a.message,
+                        },
+                        None => e.to_string(),
+                    };
                     errors.push(ParamError::Default {
                         name: name.clone(),
-                        detail: redactor.redact(&e.to_string()).into_owned(),
+                        detail: redactor.redact(&detail).into_owned(),
                         span: default.span,
                     });
                     continue;
@@ -188,7 +203,8 @@ pub fn resolve(
             }
         } else {
             StoredParam {
-                value: bindings::to_json(name, &value, &Redactor::new()).unwrap_or(serde_json::Value::Null),
+                value: bindings::to_json(name, &value, &Redactor::new())
+                    .unwrap_or(serde_json::Value::Null),
                 secret: false,
             }
         };
@@ -248,18 +264,30 @@ pub fn parse_value(decl: &Param, text: &str) -> Result<Dynamic, ParamError> {
         },
         ParamType::Duration => parse_duration_millis(t)
             .and_then(duration_value)
-            .ok_or_else(|| wrong(decl, text, "write a duration such as 300s, 5m, 1h30m or 250ms")),
+            .ok_or_else(|| {
+                wrong(
+                    decl,
+                    text,
+                    "write a duration such as 300s, 5m, 1h30m or 250ms",
+                )
+            }),
         ParamType::List => {
             if t.starts_with('[') {
                 match serde_json::from_str::<serde_json::Value>(t) {
                     Ok(v @ serde_json::Value::Array(_)) => Ok(bindings::from_json(&v)),
-                    _ => Err(wrong(decl, text, "write a JSON array, e.g. [\"a\", \"b\"], or a,b")),
+                    _ => Err(wrong(
+                        decl,
+                        text,
+                        "write a JSON array, e.g. [\"a\", \"b\"], or a,b",
+                    )),
                 }
             } else if t.is_empty() {
                 Ok(Dynamic::from_array(Vec::new()))
             } else {
                 Ok(Dynamic::from_array(
-                    t.split(',').map(|s| Dynamic::from(s.trim().to_string())).collect(),
+                    t.split(',')
+                        .map(|s| Dynamic::from(s.trim().to_string()))
+                        .collect(),
                 ))
             }
         }
@@ -278,7 +306,9 @@ fn check_default(decl: &Param, v: Dynamic) -> Result<Dynamic, String> {
         ParamType::String | ParamType::Secret if v.is_string() => Ok(v),
         ParamType::Int if v.is_int() => Ok(v),
         ParamType::Float if v.is_float() => Ok(v),
-        ParamType::Float if v.is_int() => Ok(Dynamic::from_float(v.as_int().map_err(|_| bad())? as f64)),
+        ParamType::Float if v.is_int() => {
+            Ok(Dynamic::from_float(v.as_int().map_err(|_| bad())? as f64))
+        }
         ParamType::Bool if v.is_bool() => Ok(v),
         ParamType::List if v.is_array() => Ok(v),
         ParamType::Map if v.is_map() => Ok(v),

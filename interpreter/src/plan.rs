@@ -40,8 +40,15 @@ pub enum PlanError {
         span: Span,
     },
     #[error("--{flag} {step}: {reason}")]
-    #[diagnostic(code(runbook::resume::bad_override), help("--rerun/--skip are for interrupted `once` steps"))]
-    BadOverride { flag: &'static str, step: String, reason: String },
+    #[diagnostic(
+        code(runbook::resume::bad_override),
+        help("--rerun/--skip are for interrupted `once` steps")
+    )]
+    BadOverride {
+        flag: &'static str,
+        step: String,
+        reason: String,
+    },
 }
 
 /// Operator decisions given on the command line.
@@ -56,7 +63,8 @@ pub struct Overrides {
 /// died, or was stopped by Ctrl-C — not a run paused at its `confirm`.
 fn interrupted(rec: &StepRecord, run: &RunRecord) -> bool {
     let paused_here = run.waiting.as_ref().is_some_and(|w| w.step == rec.id);
-    (rec.status == StepStatus::Running && !paused_here) || (rec.status == StepStatus::Failed && rec.interrupted)
+    (rec.status == StepStatus::Running && !paused_here)
+        || (rec.status == StepStatus::Failed && rec.interrupted)
 }
 
 /// Check `records` against the current file (`same_file`: its hash is the
@@ -71,7 +79,8 @@ pub fn plan(
     ov: &Overrides,
     check_once: bool,
 ) -> Result<Vec<EventKind>, Vec<PlanError>> {
-    let steps: HashMap<&str, &runbook_dsl::Step> = runbook.steps().map(|s| (s.id.name.as_str(), s)).collect();
+    let steps: HashMap<&str, &runbook_dsl::Step> =
+        runbook.steps().map(|s| (s.id.name.as_str(), s)).collect();
     let mut errors = Vec::new();
     let mut events = Vec::new();
     for (flag, list) in [("rerun", &ov.rerun), ("skip", &ov.skip)] {
@@ -80,7 +89,10 @@ pub fn plan(
             let reason = match (steps.get(name.as_str()), rec) {
                 (None, _) => Some("no such step in the file".to_string()),
                 (Some(_), Some(r)) if r.once && interrupted(r, run) => None,
-                (Some(_), Some(r)) => Some(format!("it is {}, not an interrupted `once` step", r.status)),
+                (Some(_), Some(r)) => Some(format!(
+                    "it is {}, not an interrupted `once` step",
+                    r.status
+                )),
                 (Some(_), None) => Some("it has not run yet".to_string()),
             };
             if let Some(reason) = reason {
@@ -95,13 +107,16 @@ pub fn plan(
     for rec in records.iter_mut().filter(|r| !r.rollback) {
         let Some(step) = steps.get(rec.id.as_str()) else {
             if rec.status == StepStatus::Succeeded && !ov.accept_changes {
-                errors.push(PlanError::Removed { step: rec.id.clone() });
+                errors.push(PlanError::Removed {
+                    step: rec.id.clone(),
+                });
             }
             continue;
         };
         let has_pending_undos = rec.undos.iter().any(|u| !u.done);
         // The same file (same hash) cannot have changed steps.
-        if !same_file && (rec.status == StepStatus::Succeeded || (!check_once && has_pending_undos)) {
+        if !same_file && (rec.status == StepStatus::Succeeded || (!check_once && has_pending_undos))
+        {
             let now = runbook_dsl::step_fingerprint(step);
             if now != rec.fingerprint {
                 if ov.accept_changes {

@@ -15,5 +15,7 @@ pub fn is_valid(id: &str) -> bool {
         && id.len() <= 64
         && id != "."
         && id != ".."
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

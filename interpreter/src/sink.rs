@@ -10,12 +10,11 @@ use crate::output::Output;
 /// Routes what actions report to the run's output and journal.
 pub struct RunSink {
     out: Arc<Output>,
-    verbose: bool,
 }
 
 impl RunSink {
-    pub fn new(out: Arc<Output>, verbose: bool) -> Self {
-        RunSink { out, verbose }
+    pub fn new(out: Arc<Output>) -> Self {
+        RunSink { out }
     }
 }
 
@@ -40,9 +39,7 @@ impl EventSink for RunSink {
 
     fn effect(&self, action: &str, description: &str) {
         let description = self.out.r(description);
-        if self.verbose {
-            self.out.line(&format!("  {action}: {description}"));
-        }
+        self.out.line(&format!("  {action}: {description}"));
         self.out.event(EventKind::Effect {
             step: self.out.current_step(),
             action: action.to_string(),

@@ -61,24 +61,33 @@ pub fn view(store: &dyn Store, id: &str) -> Result<RunView, StoreError> {
     let mut undos_done = 0;
     let mut in_rollback = false;
     for e in journal {
-        let find = |steps: &mut Vec<StepView>, id: &str, title: Option<&str>, rollback: bool| -> usize {
-            if let Some(i) = steps.iter().position(|s| s.id == id && s.rollback == rollback) {
-                return i;
-            }
-            steps.push(StepView {
-                id: id.to_string(),
-                title: title.unwrap_or_default().to_string(),
-                status: StepStatus::Pending,
-                attempts: 0,
-                millis: None,
-                error: None,
-                rollback,
-            });
-            steps.len() - 1
-        };
+        let find =
+            |steps: &mut Vec<StepView>, id: &str, title: Option<&str>, rollback: bool| -> usize {
+                if let Some(i) = steps
+                    .iter()
+                    .position(|s| s.id == id && s.rollback == rollback)
+                {
+                    return i;
+                }
+                steps.push(StepView {
+                    id: id.to_string(),
+                    title: title.unwrap_or_default().to_string(),
+                    status: StepStatus::Pending,
+                    attempts: 0,
+                    millis: None,
+                    error: None,
+                    rollback,
+                });
+                steps.len() - 1
+            };
         match e.kind {
             EventKind::RollbackStarted => in_rollback = true,
-            EventKind::StepStarted { step, title, attempt, .. } => {
+            EventKind::StepStarted {
+                step,
+                title,
+                attempt,
+                ..
+            } => {
                 let i = find(&mut steps, &step, Some(&title), in_rollback);
                 steps[i].status = StepStatus::Running;
                 steps[i].attempts = attempt;
@@ -111,6 +120,8 @@ pub fn view(store: &dyn Store, id: &str) -> Result<RunView, StoreError> {
         }
     }
     let alive = holder.as_ref().and_then(|h| h.alive);
+    // Only a live runner holds a run; the file keeps the last one's name.
+    let holder = holder.filter(|h| h.alive != Some(false) && summary.status == RunStatus::Running);
     let state = match summary.status {
         RunStatus::Running if alive == Some(false) => "interrupted".to_string(),
         s => s.name().to_string(),

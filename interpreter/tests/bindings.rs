@@ -1,4 +1,5 @@
 //! Step bindings ⇄ JSON, and values that cannot be stored.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use rhai::{Dynamic, Engine};
 use runbook_interpreter::bindings::{from_json, to_json, BindingError};
@@ -27,7 +28,9 @@ fn data_round_trips_through_json() {
 #[test]
 fn decimals_stay_exact() {
     let engine = Engine::new();
-    let v: Dynamic = engine.eval(r#"parse_decimal("12345678901234567890.125")"#).unwrap();
+    let v: Dynamic = engine
+        .eval(r#"parse_decimal("12345678901234567890.125")"#)
+        .unwrap();
     let json = to_json("d", &v, &Redactor::new()).unwrap();
     let back = from_json(&json);
     assert!(back.is_decimal());
@@ -41,13 +44,19 @@ struct Deployment;
 fn a_handle_is_refused_naming_the_binding_and_its_type() {
     let v = Dynamic::from(Deployment);
     let err = to_json("app", &v, &Redactor::new()).unwrap_err();
-    assert!(matches!(&err, BindingError::Handle { name, type_name } if name == "app" && type_name == "Deployment"), "{err:?}");
+    assert!(
+        matches!(&err, BindingError::Handle { name, type_name } if name == "app" && type_name == "Deployment"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("`app`"));
     assert!(err.help().contains("top-level `let`"));
 
     // Nested inside data, the path to it is named.
     let mut map = rhai::Map::new();
-    map.insert("handles".into(), Dynamic::from_array(vec![Dynamic::from(Deployment)]));
+    map.insert(
+        "handles".into(),
+        Dynamic::from_array(vec![Dynamic::from(Deployment)]),
+    );
     let err = to_json("state", &Dynamic::from_map(map), &Redactor::new()).unwrap_err();
     assert!(err.to_string().contains("`state.handles[0]`"), "{err}");
 }

@@ -1,4 +1,5 @@
 //! `--param` parsing against declared types, before anything runs.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
 
@@ -22,7 +23,10 @@ fn runbook() -> runbook_dsl::Runbook {
     runbook_dsl::parse(DECLS).expect("declarations parse")
 }
 
-fn try_resolve(args: &[&str], previous: Option<&BTreeMap<String, StoredParam>>) -> Result<(ResolvedParams, Redactor), Vec<ParamError>> {
+fn try_resolve(
+    args: &[&str],
+    previous: Option<&BTreeMap<String, StoredParam>>,
+) -> Result<(ResolvedParams, Redactor), Vec<ParamError>> {
     let rb = runbook();
     let decls: Vec<_> = rb.params().collect();
     let redactor = Redactor::new();
@@ -54,12 +58,19 @@ fn values_are_parsed_as_their_declared_types() {
     assert_eq!(value(&p, "replicas"), "i64:7");
     assert_eq!(value(&p, "ratio"), "f64:0.75");
     assert_eq!(value(&p, "dry"), "bool:true");
-    assert_eq!(value(&p, "wait"), "i64:5400", "durations are seconds, like the stdlib's duration()");
+    assert_eq!(
+        value(&p, "wait"),
+        "i64:5400",
+        "durations are seconds, like the stdlib's duration()"
+    );
     assert_eq!(value(&p, "zones"), r#"array:["eu-1", "eu-2"]"#);
     assert_eq!(value(&p, "labels"), r#"map:#{"n": 2, "tier": "db"}"#);
     // Declaration order, for the scope.
     let names: Vec<&str> = p.values.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["name", "replicas", "ratio", "dry", "wait", "token", "zones", "labels"]);
+    assert_eq!(
+        names,
+        ["name", "replicas", "ratio", "dry", "wait", "token", "zones", "labels"]
+    );
 }
 
 #[test]
@@ -72,7 +83,11 @@ fn defaults_apply_and_are_typed() {
 
 #[test]
 fn mistakes_are_all_reported_at_once() {
-    let errs = try_resolve(&["replicas=many", "colour=red", "dry", "ratio=1", "ratio=2"], None).unwrap_err();
+    let errs = try_resolve(
+        &["replicas=many", "colour=red", "dry", "ratio=1", "ratio=2"],
+        None,
+    )
+    .unwrap_err();
     let codes: Vec<String> = errs
         .iter()
         .map(|e| miette::Diagnostic::code(e).unwrap().to_string())
@@ -86,22 +101,46 @@ fn mistakes_are_all_reported_at_once() {
     ] {
         assert!(codes.iter().any(|c| c == code), "{code} in {codes:?}");
     }
-    let wrong = errs.iter().find(|e| matches!(e, ParamError::WrongType { .. })).unwrap();
-    assert_eq!(wrong.to_string(), "param `replicas` must be an int, got `many`");
-    let unknown = errs.iter().find(|e| matches!(e, ParamError::Unknown { .. })).unwrap();
+    let wrong = errs
+        .iter()
+        .find(|e| matches!(e, ParamError::WrongType { .. }))
+        .unwrap();
+    assert_eq!(
+        wrong.to_string(),
+        "param `replicas` must be an int, got `many`"
+    );
+    let unknown = errs
+        .iter()
+        .find(|e| matches!(e, ParamError::Unknown { .. }))
+        .unwrap();
     let help = miette::Diagnostic::help(unknown).unwrap().to_string();
-    assert!(help.contains("replicas") && help.contains("token"), "{help}");
-    let missing = errs.iter().find(|e| matches!(e, ParamError::Missing { .. })).unwrap();
+    assert!(
+        help.contains("replicas") && help.contains("token"),
+        "{help}"
+    );
+    let missing = errs
+        .iter()
+        .find(|e| matches!(e, ParamError::Missing { .. }))
+        .unwrap();
     assert!(missing.to_string().contains("token"), "{missing}");
 }
 
 #[test]
 fn bad_values_of_each_type_are_refused() {
-    for arg in ["ratio=fast", "dry=maybe", "wait=5 minutes", "labels=[1]", "zones=[1,"] {
+    for arg in [
+        "ratio=fast",
+        "dry=maybe",
+        "wait=5 minutes",
+        "labels=[1]",
+        "zones=[1,",
+    ] {
         let mut args = vec!["replicas=1", "token=x"];
         args.push(arg);
         let errs = try_resolve(&args, None).unwrap_err();
-        assert!(matches!(errs.as_slice(), [ParamError::WrongType { .. }]), "{arg}: {errs:?}");
+        assert!(
+            matches!(errs.as_slice(), [ParamError::WrongType { .. }]),
+            "{arg}: {errs:?}"
+        );
     }
 }
 
@@ -114,7 +153,10 @@ fn secrets_are_stored_masked_and_registered_for_redaction() {
     assert_eq!(redactor.redact("pw=hunter2"), "pw=***");
     // A wrong-typed value that happens to contain the secret is masked too.
     let errs = try_resolve(&["token=hunter2", "replicas=hunter2"], None).unwrap_err();
-    assert!(errs.iter().all(|e| !e.to_string().contains("hunter2")), "{errs:?}");
+    assert!(
+        errs.iter().all(|e| !e.to_string().contains("hunter2")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -128,5 +170,8 @@ fn on_resume_stored_values_are_reused_and_secrets_must_be_given_again() {
     let (again, _) = try_resolve(&["token=s"], Some(&first.stored)).unwrap();
     assert_eq!(value(&again, "replicas"), "i64:4");
     let errs = try_resolve(&["token=s", "replicas=5"], Some(&first.stored)).unwrap_err();
-    assert!(matches!(errs.as_slice(), [ParamError::Fixed { name, .. }] if name == "replicas"), "{errs:?}");
+    assert!(
+        matches!(errs.as_slice(), [ParamError::Fixed { name, .. }] if name == "replicas"),
+        "{errs:?}"
+    );
 }

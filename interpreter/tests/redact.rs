@@ -1,4 +1,5 @@
 //! Secret masking.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use runbook_interpreter::redact::{Redactor, MASK};
 
@@ -6,7 +7,10 @@ use runbook_interpreter::redact::{Redactor, MASK};
 fn secrets_are_masked_everywhere_in_a_text() {
     let r = Redactor::new();
     r.add("s3cret");
-    assert_eq!(r.redact("a s3cret and s3cret again"), format!("a {MASK} and {MASK} again"));
+    assert_eq!(
+        r.redact("a s3cret and s3cret again"),
+        format!("a {MASK} and {MASK} again")
+    );
     assert_eq!(r.redact("nothing here"), "nothing here");
 }
 

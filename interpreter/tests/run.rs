@@ -1,12 +1,15 @@
 //! The executor through its API: write-ahead order, resume, changed steps,
 //! failures with observed values, timeouts.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use runbook_interpreter::event::{Event, EventKind};
 use runbook_interpreter::record::{RunRecord, StepRecord};
-use runbook_interpreter::store::{Holder, Journal, RunSession, RunSummary, SledStore, Store, StoreError};
+use runbook_interpreter::store::{
+    Holder, Journal, RunSession, RunSummary, SledStore, Store, StoreError,
+};
 use runbook_interpreter::{Options, Outcome, Overrides, Refused, Source};
 
 /// A store that logs every write, commit and journal event in order.
@@ -28,11 +31,17 @@ struct RecordingJournal {
 impl Store for Recording {
     fn create(&self, record: &RunRecord) -> Result<Box<dyn RunSession>, StoreError> {
         let inner = self.inner.create(record)?;
-        Ok(Box::new(RecordingSession { inner, log: self.log.clone() }))
+        Ok(Box::new(RecordingSession {
+            inner,
+            log: self.log.clone(),
+        }))
     }
     fn open(&self, id: &str) -> Result<Box<dyn RunSession>, StoreError> {
         let inner = self.inner.open(id)?;
-        Ok(Box::new(RecordingSession { inner, log: self.log.clone() }))
+        Ok(Box::new(RecordingSession {
+            inner,
+            log: self.log.clone(),
+        }))
     }
     fn exists(&self, id: &str) -> bool {
         self.inner.exists(id)
@@ -62,7 +71,10 @@ impl RunSession for RecordingSession {
         self.inner.put_run(run)
     }
     fn put_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
-        self.log.lock().unwrap().push(format!("put {} {}", step.id, step.status));
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("put {} {}", step.id, step.status));
         self.inner.put_step(step)
     }
     fn commit(&mut self) -> Result<(), StoreError> {
@@ -73,7 +85,10 @@ impl RunSession for RecordingSession {
         self.inner.publish(summary)
     }
     fn journal(&self) -> Arc<dyn Journal> {
-        Arc::new(RecordingJournal { inner: self.inner.journal(), log: self.log.clone() })
+        Arc::new(RecordingJournal {
+            inner: self.inner.journal(),
+            log: self.log.clone(),
+        })
     }
 }
 
@@ -106,12 +121,20 @@ impl Fixture {
             inner: SledStore::new(dir.path().join("state")),
             log: Arc::default(),
         });
-        Fixture { _dir: dir, path, store }
+        Fixture {
+            _dir: dir,
+            path,
+            store,
+        }
     }
 
     fn source(&self, text: &str) -> Source {
         std::fs::write(&self.path, text).unwrap();
-        Source::parsed(self.path.clone(), text.into(), runbook_dsl::parse(text).expect("test runbook parses"))
+        Source::parsed(
+            self.path.clone(),
+            text.into(),
+            runbook_dsl::parse(text).expect("test runbook parses"),
+        )
     }
 
     fn options(&self) -> Options {
@@ -132,7 +155,12 @@ impl Fixture {
     }
 
     fn journal(&self, id: &str) -> Vec<EventKind> {
-        self.store.journal(id).unwrap().into_iter().map(|e| e.kind).collect()
+        self.store
+            .journal(id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
     }
 
     fn loader(&self, text: &'static str) -> impl FnOnce(&Path) -> Result<Source, Refused> + '_ {
@@ -156,23 +184,41 @@ step s3 "three" { note "in s3" }
 #[tokio::test(flavor = "multi_thread")]
 async fn running_is_durable_before_the_body_and_one_commit_closes_a_step_and_opens_the_next() {
     let f = Fixture::new();
-    let done = runbook_interpreter::start(f.source(THREE), f.options()).await.unwrap();
+    let done = runbook_interpreter::start(f.source(THREE), f.options())
+        .await
+        .unwrap();
     assert_eq!(done.outcome, Outcome::Succeeded);
     let log = f.log();
-    let at = |s: &str| log.iter().position(|l| l == s).unwrap_or_else(|| panic!("{s} in {log:?}"));
+    let at = |s: &str| {
+        log.iter()
+            .position(|l| l == s)
+            .unwrap_or_else(|| panic!("{s} in {log:?}"))
+    };
     for (step, next) in [("s1", Some("s2")), ("s2", Some("s3")), ("s3", None)] {
         let running = at(&format!("put {step} running"));
         let body = at(&format!("note {step} in {step}"));
-        assert_eq!(log[running + 1], "commit", "{step} committed running before its body: {log:?}");
+        assert_eq!(
+            log[running + 1],
+            "commit",
+            "{step} committed running before its body: {log:?}"
+        );
         assert!(running + 1 < body);
         let succeeded = at(&format!("put {step} succeeded"));
         assert!(body < succeeded);
         match next {
             Some(n) => {
                 assert_eq!(log[succeeded + 1], format!("put {n} running"), "{log:?}");
-                assert_eq!(log[succeeded + 2], "commit", "one flush per boundary: {log:?}");
+                assert_eq!(
+                    log[succeeded + 2],
+                    "commit",
+                    "one flush per boundary: {log:?}"
+                );
             }
-            None => assert_eq!(log[succeeded + 1], "commit", "the end commits the last step: {log:?}"),
+            None => assert_eq!(
+                log[succeeded + 1],
+                "commit",
+                "the end commits the last step: {log:?}"
+            ),
         }
     }
 }
@@ -203,13 +249,19 @@ step two "two" {
 #[tokio::test(flavor = "multi_thread")]
 async fn resume_restores_bindings_and_uses_a_changed_pending_step() {
     let f = Fixture::new();
-    let done = runbook_interpreter::start(f.source(FAILS_AT_TWO), f.options()).await.unwrap();
-    let id = done.run_id.clone().unwrap();
-    assert_eq!(failed_code(&done.outcome), ("runbook::run::expect_failed", "left: 21, right: 22"));
-
-    let done = runbook_interpreter::resume(&id, f.loader(FIXED_TWO), f.options(), Overrides::default())
+    let done = runbook_interpreter::start(f.source(FAILS_AT_TWO), f.options())
         .await
         .unwrap();
+    let id = done.run_id.clone().unwrap();
+    assert_eq!(
+        failed_code(&done.outcome),
+        ("runbook::run::expect_failed", "left: 21, right: 22")
+    );
+
+    let done =
+        runbook_interpreter::resume(&id, f.loader(FIXED_TWO), f.options(), Overrides::default())
+            .await
+            .unwrap();
     assert_eq!(done.outcome, Outcome::Succeeded);
     let notes: Vec<String> = f
         .journal(&id)
@@ -219,13 +271,19 @@ async fn resume_restores_bindings_and_uses_a_changed_pending_step() {
             _ => None,
         })
         .collect();
-    assert_eq!(notes, ["one ran", "x=21 name=n len=2"], "step one ran once; its bindings came back");
+    assert_eq!(
+        notes,
+        ["one ran", "x=21 name=n len=2"],
+        "step one ran once; its bindings came back"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_succeeded_step_is_refused_unless_accepted() {
     let f = Fixture::new();
-    let done = runbook_interpreter::start(f.source(FAILS_AT_TWO), f.options()).await.unwrap();
+    let done = runbook_interpreter::start(f.source(FAILS_AT_TWO), f.options())
+        .await
+        .unwrap();
     let id = done.run_id.unwrap();
     const CHANGED_ONE: &str = r#"
 step one "one" {
@@ -237,9 +295,14 @@ step two "two" {
   expect x == 21
 }
 "#;
-    let refused = runbook_interpreter::resume(&id, f.loader(CHANGED_ONE), f.options(), Overrides::default())
-        .await
-        .unwrap_err();
+    let refused = runbook_interpreter::resume(
+        &id,
+        f.loader(CHANGED_ONE),
+        f.options(),
+        Overrides::default(),
+    )
+    .await
+    .unwrap_err();
     let texts: Vec<String> = refused.problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(texts, ["step `one` changed in the file since it succeeded"]);
 
@@ -247,7 +310,9 @@ step two "two" {
         accept_changes: true,
         ..Overrides::default()
     };
-    let done = runbook_interpreter::resume(&id, f.loader(CHANGED_ONE), f.options(), ov).await.unwrap();
+    let done = runbook_interpreter::resume(&id, f.loader(CHANGED_ONE), f.options(), ov)
+        .await
+        .unwrap();
     // The recorded x = 21 stands: step one is not run again.
     assert_eq!(done.outcome, Outcome::Succeeded);
 }
@@ -261,10 +326,20 @@ step w "waits" timeout 300ms {
   wait until have > 2 within 1m every 50ms
 }
 "#;
-    let done = runbook_interpreter::start(f.source(SLOW), f.options()).await.unwrap();
-    let Outcome::Failed { diagnostic, .. } = &done.outcome else { panic!("{:?}", done.outcome) };
+    let done = runbook_interpreter::start(f.source(SLOW), f.options())
+        .await
+        .unwrap();
+    let Outcome::Failed { diagnostic, .. } = &done.outcome else {
+        panic!("{:?}", done.outcome)
+    };
     assert_eq!(diagnostic.code, "runbook::run::wait_timeout");
-    assert!(diagnostic.message.contains("before the step's timeout (300ms)"), "{}", diagnostic.message);
+    assert!(
+        diagnostic
+            .message
+            .contains("before the step's timeout (300ms)"),
+        "{}",
+        diagnostic.message
+    );
     assert_eq!(diagnostic.label, "left: 1, right: 2");
 
     const BUSY: &str = r#"
@@ -272,7 +347,9 @@ step b "busy" timeout 300ms {
   run sleep(60)
 }
 "#;
-    let done = runbook_interpreter::start(f.source(BUSY), f.options()).await.unwrap();
+    let done = runbook_interpreter::start(f.source(BUSY), f.options())
+        .await
+        .unwrap();
     assert_eq!(failed_code(&done.outcome).0, "runbook::run::timeout");
 }
 
@@ -285,8 +362,12 @@ step a "asserts" {
   assert pods.len() >= 3 else `need 3 pods, have ${pods.len()}`
 }
 "#;
-    let done = runbook_interpreter::start(f.source(ASSERTS), f.options()).await.unwrap();
-    let Outcome::Failed { diagnostic, step } = &done.outcome else { panic!("{:?}", done.outcome) };
+    let done = runbook_interpreter::start(f.source(ASSERTS), f.options())
+        .await
+        .unwrap();
+    let Outcome::Failed { diagnostic, step } = &done.outcome else {
+        panic!("{:?}", done.outcome)
+    };
     assert_eq!(step.as_deref(), Some("a"));
     assert_eq!(diagnostic.message, "need 3 pods, have 2");
     assert_eq!(diagnostic.label, "left: 2, right: 3");
@@ -303,7 +384,9 @@ step r "retried" retry 2 backoff 10ms {
   assert n == 2
 }
 "#;
-    let done = runbook_interpreter::start(f.source(RETRY), f.options()).await.unwrap();
+    let done = runbook_interpreter::start(f.source(RETRY), f.options())
+        .await
+        .unwrap();
     let id = done.run_id.unwrap();
     assert_eq!(failed_code(&done.outcome).0, "runbook::run::assert_failed");
     let retried = f
@@ -332,7 +415,9 @@ section "Phase 7" when phase == "seven" {
 }
 step d "last" { note "d" }
 "#;
-    let done = runbook_interpreter::start(f.source(SKIPS), f.options()).await.unwrap();
+    let done = runbook_interpreter::start(f.source(SKIPS), f.options())
+        .await
+        .unwrap();
     assert_eq!(done.outcome, Outcome::Succeeded);
     let id = done.run_id.unwrap();
     let skipped: Vec<String> = f
@@ -345,8 +430,15 @@ step d "last" { note "d" }
         .collect();
     assert_eq!(skipped, ["b", "c"]);
     let view = runbook_interpreter::view::view(&*f.store, &id).unwrap();
-    let statuses: Vec<String> = view.steps.iter().map(|s| format!("{}={}", s.id, s.status)).collect();
-    assert_eq!(statuses, ["a=succeeded", "b=skipped", "c=skipped", "d=succeeded"]);
+    let statuses: Vec<String> = view
+        .steps
+        .iter()
+        .map(|s| format!("{}={}", s.id, s.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["a=succeeded", "b=skipped", "c=skipped", "d=succeeded"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -354,7 +446,9 @@ async fn dry_run_stores_nothing() {
     let f = Fixture::new();
     let mut opts = f.options();
     opts.dry_run = true;
-    let done = runbook_interpreter::start(f.source(THREE), opts).await.unwrap();
+    let done = runbook_interpreter::start(f.source(THREE), opts)
+        .await
+        .unwrap();
     assert_eq!(done.outcome, Outcome::Succeeded);
     assert_eq!(done.run_id, None);
     assert!(f.log().is_empty(), "{:?}", f.log());

@@ -1,4 +1,5 @@
 //! The sled store: round trips, the run lock, corruption, file modes.
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -33,7 +34,10 @@ fn records_round_trip_across_sessions() {
     let run = run_record("r1");
     let mut step = StepRecord::new("scale", "Scale", 0, "fp1".into(), false);
     step.status = StepStatus::Succeeded;
-    step.bindings = vec![("before".into(), serde_json::json!(3)), ("m".into(), serde_json::json!({"a": [1, "x"]}))];
+    step.bindings = vec![
+        ("before".into(), serde_json::json!(3)),
+        ("m".into(), serde_json::json!({"a": [1, "x"]})),
+    ];
     let mut rb_step = StepRecord::new("scale", "Clean", 0, "fp2".into(), false);
     rb_step.rollback = true;
     {
@@ -45,7 +49,11 @@ fn records_round_trip_across_sessions() {
     let s = store.open("r1").unwrap();
     let (loaded, steps) = s.load().unwrap();
     assert_eq!(loaded, run);
-    assert_eq!(steps.len(), 2, "a main and a rollback step with the same id are kept apart");
+    assert_eq!(
+        steps.len(),
+        2,
+        "a main and a rollback step with the same id are kept apart"
+    );
     assert!(steps.contains(&step));
     assert!(steps.contains(&rb_step));
 }
@@ -59,8 +67,14 @@ fn a_second_session_is_refused_naming_the_holder_and_freed_on_drop() {
     match &err {
         StoreError::Locked { id, holder } => {
             assert_eq!(id, "r2");
-            assert!(holder.contains(&format!("pid {}", std::process::id())), "{holder}");
-            assert!(holder.contains(" on ") && holder.contains(" since "), "{holder}");
+            assert!(
+                holder.contains(&format!("pid {}", std::process::id())),
+                "{holder}"
+            );
+            assert!(
+                holder.contains(" on ") && holder.contains(" since "),
+                "{holder}"
+            );
         }
         other => panic!("expected Locked, got {other:?}"),
     }
@@ -70,15 +84,23 @@ fn a_second_session_is_refused_naming_the_holder_and_freed_on_drop() {
     assert_eq!(holder.pid, std::process::id());
     assert_eq!(holder.alive, Some(true));
     drop(first);
-    store.open("r2").expect("lock released when the session ends");
+    store
+        .open("r2")
+        .expect("lock released when the session ends");
 }
 
 #[test]
 fn unknown_run_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::new(dir.path());
-    assert!(matches!(store.open("nope"), Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.summary("nope"), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.open("nope"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.summary("nope"),
+        Err(StoreError::NotFound { .. })
+    ));
     assert!(store.list().unwrap().is_empty());
 }
 
@@ -126,7 +148,10 @@ fn a_newer_format_is_refused_as_such() {
     run.format = FORMAT_VERSION + 1;
     drop(store.create(&run).unwrap());
     let err = store.open("r6").unwrap().load().unwrap_err();
-    assert!(matches!(err, StoreError::NewerFormat { found, .. } if found == FORMAT_VERSION + 1), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NewerFormat { found, .. } if found == FORMAT_VERSION + 1),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -135,10 +160,14 @@ fn journal_and_summary_are_readable_during_a_session_and_a_torn_last_line_is_ign
     let store = SledStore::new(dir.path());
     let run = run_record("r7");
     let mut s = store.create(&run).unwrap();
-    s.publish(&RunSummary::of(&run, vec![("a".into(), "A".into())])).unwrap();
+    s.publish(&RunSummary::of(&run, vec![("a".into(), "A".into())]))
+        .unwrap();
     s.journal().append(&Event::now(EventKind::RunSucceeded));
     // The session is still open (locked): readers work anyway.
-    assert_eq!(store.summary("r7").unwrap().steps, vec![("a".to_string(), "A".to_string())]);
+    assert_eq!(
+        store.summary("r7").unwrap().steps,
+        vec![("a".to_string(), "A".to_string())]
+    );
     assert_eq!(store.journal("r7").unwrap().len(), 1);
     assert_eq!(store.list().unwrap().len(), 1);
 
@@ -146,15 +175,25 @@ fn journal_and_summary_are_readable_during_a_session_and_a_torn_last_line_is_ign
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str("{\"at\":\"x\",\"eve");
     std::fs::write(&path, &text).unwrap();
-    assert_eq!(store.journal("r7").unwrap().len(), 1, "partial last line ignored");
+    assert_eq!(
+        store.journal("r7").unwrap().len(),
+        1,
+        "partial last line ignored"
+    );
 
     text.push_str("\n{\"at\":\"y\"}\n");
     std::fs::write(&path, &text).unwrap();
     let err = store.journal("r7").unwrap_err();
-    assert!(matches!(err, StoreError::Corrupt { .. }), "a bad complete line is corruption: {err:?}");
+    assert!(
+        matches!(err, StoreError::Corrupt { .. }),
+        "a bad complete line is corruption: {err:?}"
+    );
 
     std::fs::write(store.run_dir("r7").join("summary.json"), "garbage").unwrap();
-    assert!(matches!(store.summary("r7"), Err(StoreError::Corrupt { .. })));
+    assert!(matches!(
+        store.summary("r7"),
+        Err(StoreError::Corrupt { .. })
+    ));
 }
 
 #[test]
@@ -168,10 +207,19 @@ fn state_is_private_to_the_operator() {
     s.commit().unwrap();
     let run_dir = store.run_dir("r8");
     for p in [run_dir.clone(), run_dir.join("checkpoint")] {
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o700, "{}", p.display());
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o700,
+            "{}",
+            p.display()
+        );
     }
     for f in ["lock", "journal.jsonl", "summary.json"] {
-        let mode = std::fs::metadata(run_dir.join(f)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(run_dir.join(f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{f}");
     }
 }

@@ -25,7 +25,11 @@ pub fn approve(a: ApproveArgs) -> u8 {
     match runbook_interpreter::approve(&*store, &id) {
         Ok(a) => {
             println!("approved: {}", a.question);
-            let verb = if waiting_rollback { "rollback" } else { "resume" };
+            let verb = if waiting_rollback {
+                "rollback"
+            } else {
+                "resume"
+            };
             println!("continue with: runbook {verb} {id}");
             exit::OK
         }

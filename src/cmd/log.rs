@@ -25,7 +25,10 @@ pub fn log(a: LogArgs) -> u8 {
     let events = match store.journal(&id) {
         Ok(e) => e,
         Err(e) => {
-            render(Box::new(runbook_interpreter::api::store_diagnostic(&e)), &None);
+            render(
+                Box::new(runbook_interpreter::api::store_diagnostic(&e)),
+                &None,
+            );
             return exit::FAILED;
         }
     };
@@ -49,21 +52,40 @@ pub fn log(a: LogArgs) -> u8 {
 fn line(e: &Event) -> String {
     let time = e.at.get(11..19).unwrap_or(&e.at);
     let what = match &e.kind {
-        EventKind::RunStarted { title, steps, .. } => format!("run started: {title} ({steps} steps)"),
+        EventKind::RunStarted { title, steps, .. } => {
+            format!("run started: {title} ({steps} steps)")
+        }
         EventKind::RunResumed { pid } => format!("run resumed (pid {pid})"),
-        EventKind::StepStarted { step, index, title, attempt } => {
-            let again = if *attempt > 1 { format!(", attempt {attempt}") } else { String::new() };
+        EventKind::StepStarted {
+            step,
+            index,
+            title,
+            attempt,
+        } => {
+            let again = if *attempt > 1 {
+                format!(", attempt {attempt}")
+            } else {
+                String::new()
+            };
             format!("step {index} {step} started: {title}{again}")
         }
         EventKind::StepSucceeded { step, millis } => format!("step {step} succeeded ({millis}ms)"),
-        EventKind::StepFailed { step, error, interrupted } => {
+        EventKind::StepFailed {
+            step,
+            error,
+            interrupted,
+        } => {
             if *interrupted {
                 format!("step {step} interrupted")
             } else {
                 format!("step {step} failed: {error}")
             }
         }
-        EventKind::StepRetried { step, attempt, backoff_millis } => {
+        EventKind::StepRetried {
+            step,
+            attempt,
+            backoff_millis,
+        } => {
             format!("step {step} retried: attempt {attempt} after {backoff_millis}ms")
         }
         EventKind::StepSkipped { step, reason } => format!("step {step} skipped: {reason}"),
@@ -75,22 +97,44 @@ fn line(e: &Event) -> String {
             };
             format!("{} {mark} {line}", step.as_deref().unwrap_or("-"))
         }
-        EventKind::Effect { step, action, description } => {
+        EventKind::Effect {
+            step,
+            action,
+            description,
+        } => {
             format!("{} {action}: {description}", step.as_deref().unwrap_or("-"))
         }
-        EventKind::ExpectPolled { step, expr, ok, observed } => {
-            format!("{step} polled {expr}: {} ({observed})", if *ok { "true" } else { "not yet" })
+        EventKind::ExpectPolled {
+            step,
+            expr,
+            ok,
+            observed,
+        } => {
+            format!(
+                "{step} polled {expr}: {} ({observed})",
+                if *ok { "true" } else { "not yet" }
+            )
         }
         EventKind::Note { step, text } => format!("{step} note: {text}"),
         EventKind::ConfirmAsked { step, question } => format!("{step} confirm asked: {question}"),
-        EventKind::ConfirmAnswered { step, question, yes, by } => {
-            format!("{step} confirm answered {} by {by}: {question}", if *yes { "yes" } else { "no" })
+        EventKind::ConfirmAnswered {
+            step,
+            question,
+            yes,
+            by,
+        } => {
+            format!(
+                "{step} confirm answered {} by {by}: {question}",
+                if *yes { "yes" } else { "no" }
+            )
         }
         EventKind::UndoRegistered { step, text } => format!("{step} undo registered: {text}"),
         EventKind::RollbackStarted => "rollback started".to_string(),
         EventKind::UndoStarted { step, text } => format!("undo of {step} started: {text}"),
         EventKind::UndoDone { step, text } => format!("undo of {step} done: {text}"),
-        EventKind::UndoFailed { step, text, error } => format!("undo of {step} failed: {text}: {error}"),
+        EventKind::UndoFailed { step, text, error } => {
+            format!("undo of {step} failed: {text}: {error}")
+        }
         EventKind::RunWaiting { step, question } => format!("run waiting at {step}: {question}"),
         EventKind::RunFailed { error } => format!("run failed: {error}"),
         EventKind::RunInterrupted { step } => match step {

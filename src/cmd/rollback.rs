@@ -30,7 +30,12 @@ pub fn rollback(a: RollbackArgs) -> u8 {
     let text: RefCell<Text> = RefCell::new(None);
     let opts = run::options(store, &a.params, &a.exec, false);
     let loader = |path: &std::path::Path| run_source::load(path, &mut text.borrow_mut());
-    let result = rt.block_on(runbook_interpreter::rollback(&id, loader, opts, a.accept_changes));
+    let result = rt.block_on(runbook_interpreter::rollback(
+        &id,
+        loader,
+        opts,
+        a.accept_changes,
+    ));
     let text = text.into_inner();
     match result {
         Ok(f) => run_report::finished(f, &text, "rollback"),

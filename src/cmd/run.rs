@@ -13,7 +13,12 @@ use super::{exit, run_state};
 use crate::cli::{ExecArgs, RunArgs};
 
 /// Options shared by run, resume and rollback.
-pub fn options(store: Arc<dyn Store>, params: &[String], exec: &ExecArgs, dry_run: bool) -> Options {
+pub fn options(
+    store: Arc<dyn Store>,
+    params: &[String],
+    exec: &ExecArgs,
+    dry_run: bool,
+) -> Options {
     Options {
         store,
         params: params.to_vec(),
@@ -37,6 +42,9 @@ pub fn options(store: Arc<dyn Store>, params: &[String], exec: &ExecArgs, dry_ru
 pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // Rhai recurses on the native stack (up to its call-level limit):
+        // give the threads it runs on room for that even in debug builds.
+        .thread_stack_size(16 * 1024 * 1024)
         .enable_all()
         .build()
         .map_err(|e| {

@@ -18,8 +18,11 @@ pub fn load(path: &Path, seen: &mut Text) -> Result<Source, Refused> {
         Ok(t) => t.into(),
         Err(e) => {
             return Err(refused(
-                RunDiagnostic::new("runbook::run::unreadable", format!("cannot read {}: {e}", path.display()))
-                    .help("check the path (resume and rollback read the file the run started from)"),
+                RunDiagnostic::new(
+                    "runbook::run::unreadable",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+                .help("check the path (resume and rollback read the file the run started from)"),
             ))
         }
     };

@@ -19,8 +19,11 @@ pub fn open(args: &StateArgs) -> Result<Arc<SledStore>, RunDiagnostic> {
         }
         Some(s) => PathBuf::from(s),
         None => runbook_interpreter::state_dir::default_state_dir().ok_or_else(|| {
-            RunDiagnostic::new("runbook::store::no_default", "no state directory: neither XDG_STATE_HOME nor HOME is set")
-                .help("pass --state DIR or set RUNBOOK_STATE")
+            RunDiagnostic::new(
+                "runbook::store::no_default",
+                "no state directory: neither XDG_STATE_HOME nor HOME is set",
+            )
+            .help("pass --state DIR or set RUNBOOK_STATE")
         })?,
     };
     Ok(Arc::new(SledStore::new(dir)))
@@ -30,13 +33,18 @@ pub fn open(args: &StateArgs) -> Result<Arc<SledStore>, RunDiagnostic> {
 /// (so `ab12` finds `20261129-0931-ab12`).
 pub fn find_run(store: &dyn Store, given: &str) -> Result<String, RunDiagnostic> {
     if !runbook_interpreter::run_id::is_valid(given) {
-        return Err(RunDiagnostic::new("runbook::store::bad_id", format!("`{given}` is not a run id"))
-            .help("list runs with: runbook runs"));
+        return Err(RunDiagnostic::new(
+            "runbook::store::bad_id",
+            format!("`{given}` is not a run id"),
+        )
+        .help("list runs with: runbook runs"));
     }
     if store.exists(given) {
         return Ok(given.to_string());
     }
-    let runs = store.list().map_err(|e| runbook_interpreter::api::store_diagnostic(&e))?;
+    let runs = store
+        .list()
+        .map_err(|e| runbook_interpreter::api::store_diagnostic(&e))?;
     let matches: Vec<&str> = runs
         .iter()
         .map(|r| r.id.as_str())
@@ -44,8 +52,10 @@ pub fn find_run(store: &dyn Store, given: &str) -> Result<String, RunDiagnostic>
         .collect();
     match matches.as_slice() {
         [one] => Ok(one.to_string()),
-        [] => Err(RunDiagnostic::new("runbook::store::not_found", format!("no run `{given}`"))
-            .help("list runs with: runbook runs")),
+        [] => Err(
+            RunDiagnostic::new("runbook::store::not_found", format!("no run `{given}`"))
+                .help("list runs with: runbook runs"),
+        ),
         many => Err(RunDiagnostic::new(
             "runbook::store::ambiguous",
             format!("`{given}` matches several runs: {}", many.join(", ")),

@@ -56,7 +56,10 @@ pub fn status(a: StatusArgs) -> u8 {
 }
 
 fn store_error(e: &runbook_interpreter::StoreError) -> u8 {
-    render(Box::new(runbook_interpreter::api::store_diagnostic(e)), &None);
+    render(
+        Box::new(runbook_interpreter::api::store_diagnostic(e)),
+        &None,
+    );
     exit::FAILED
 }
 
@@ -74,19 +77,31 @@ fn human(v: &RunView) -> String {
     if s.rolling_back && s.status != RunStatus::RolledBack {
         state.push_str(", rolling back");
     }
-    out.push_str(&format!("  status:  {state}\n  started: {}\n  updated: {}\n", s.created, s.updated));
+    out.push_str(&format!(
+        "  status:  {state}\n  started: {}\n  updated: {}\n",
+        s.created, s.updated
+    ));
     if let Some(w) = &s.waiting {
         if w.approved {
-            out.push_str(&format!("  approved: {} (continue with: runbook resume {})\n", w.question, s.id));
+            out.push_str(&format!(
+                "  approved: {} (continue with: runbook resume {})\n",
+                w.question, s.id
+            ));
         } else {
-            out.push_str(&format!("  waiting: {} (approve with: runbook approve {})\n", w.question, s.id));
+            out.push_str(&format!(
+                "  waiting: {} (approve with: runbook approve {})\n",
+                w.question, s.id
+            ));
         }
     }
     if let Some(e) = &s.error {
         out.push_str(&format!("  error:   {e}\n"));
     }
     if v.state == "interrupted" {
-        out.push_str(&format!("  the runner is gone; resume with: runbook resume {}\n", s.id));
+        out.push_str(&format!(
+            "  the runner is gone; resume with: runbook resume {}\n",
+            s.id
+        ));
     }
     let width = v.steps.iter().map(|st| st.id.len()).max().unwrap_or(0);
     out.push_str("steps:\n");
@@ -153,7 +168,13 @@ pub fn runs(a: RunsArgs) -> u8 {
         println!("no runs");
     }
     for r in &runs {
-        super::stdout::print(&format!("{}  {:<11}  {}  {}\n", r.id, r.status.name(), r.created, r.title));
+        super::stdout::print(&format!(
+            "{}  {:<11}  {}  {}\n",
+            r.id,
+            r.status.name(),
+            r.created,
+            r.title
+        ));
     }
     exit::OK
 }

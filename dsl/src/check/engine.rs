@@ -16,12 +16,15 @@ pub mod limits {
     pub const MAX_OPERATIONS: u64 = 100_000;
     /// Nested function calls.
     pub const MAX_CALL_LEVELS: usize = 32;
-    /// Expression nesting at top level and inside closures.
+    /// Expression nesting at top level.
     pub const MAX_EXPR_DEPTH: usize = 64;
+    /// Expression nesting inside closures.
     pub const MAX_FUNCTION_EXPR_DEPTH: usize = 32;
-    /// Largest string, array and map a check may build.
+    /// Largest string (bytes) a check may build.
     pub const MAX_STRING_SIZE: usize = 1 << 20;
+    /// Largest array a check may build.
     pub const MAX_ARRAY_SIZE: usize = 100_000;
+    /// Largest map a check may build.
     pub const MAX_MAP_SIZE: usize = 100_000;
 }
 

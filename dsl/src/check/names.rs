@@ -1,15 +1,16 @@
-//! The names visible at a point of the runbook, as the Rhai scope that
-//! strict-variables compilation checks against.
+//! The names visible at a point of the runbook, and the Rhai scope that
+//! strict-variables compilation of one expression checks against.
 //!
-//! Each name is held once (shadowing does not matter for "is it defined"),
-//! which keeps the scope small when many steps bind the same names.
+//! Rhai looks names up in a scope linearly, so a runbook whose steps bind
+//! thousands of names would make every compile slow. The scope given to Rhai
+//! therefore holds only the visible names that occur as words in the
+//! expression: enough for every lookup it can make.
 
 use std::collections::HashSet;
 
 #[derive(Clone, Default)]
 pub(super) struct Names {
-    scope: rhai::Scope<'static>,
-    /// The names in `scope`, in push order (same length as `scope`).
+    /// Visible names in the order they were bound (each once).
     pushed: Vec<String>,
     set: HashSet<String>,
 }
@@ -21,8 +22,6 @@ pub(super) struct Mark(usize);
 impl Names {
     pub(super) fn push(&mut self, name: &str) {
         if self.set.insert(name.to_string()) {
-            self.scope
-                .push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
             self.pushed.push(name.to_string());
         }
     }
@@ -31,19 +30,30 @@ impl Names {
         self.set.contains(name)
     }
 
-    pub(super) fn scope(&self) -> &rhai::Scope<'static> {
-        &self.scope
+    /// A Rhai scope with the visible names that occur in `text`.
+    pub(super) fn scope_for(&self, text: &str) -> rhai::Scope<'static> {
+        let mut scope = rhai::Scope::new();
+        let mut added: Vec<&str> = Vec::new();
+        let words = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty());
+        for word in words {
+            if self.set.contains(word) && !added.contains(&word) {
+                added.push(word);
+                scope.push_dynamic(word.to_string(), rhai::Dynamic::UNIT);
+            }
+        }
+        scope
     }
 
     pub(super) fn mark(&self) -> Mark {
         Mark(self.pushed.len())
     }
 
-    /// Forget every name pushed since `mark`.
+    /// Forget every name bound since `mark`.
     pub(super) fn rewind(&mut self, mark: Mark) {
         for name in self.pushed.drain(mark.0..) {
             self.set.remove(&name);
         }
-        self.scope.rewind(mark.0);
     }
 }

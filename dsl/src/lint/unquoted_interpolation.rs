@@ -1,7 +1,9 @@
 //! `unquoted_interpolation`: a param pasted into a shell command as is.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
+use super::expr_facts::{CallKind, ExprFacts};
 use super::walk::{all_steps, walk_block, StmtContext};
 use super::{in_expr, Input, LintWarning};
 use crate::ast::{Expr, ParamType, StmtKind};
@@ -68,6 +70,48 @@ fn check_expr(
                     span: in_expr(expr, interpolation.range.clone()),
                 });
             }
+        }
+    }
+    concatenated(facts, expr, is_sh_command, risky, out);
+}
+
+/// `sh "kubectl -n " + namespace`: a param joined into the command as is.
+/// A param passed to a function (`shell_quote(ns)`, `cmd_for(ns)`) or
+/// interpolated (checked above) is not reported here.
+fn concatenated(
+    facts: &ExprFacts<'_>,
+    expr: &Expr,
+    is_sh_command: bool,
+    risky: &HashSet<&str>,
+    out: &mut Vec<LintWarning>,
+) {
+    let mut commands: Vec<Range<usize>> = facts
+        .calls
+        .iter()
+        .filter(|c| c.name == "sh" && c.kind == CallKind::Free)
+        .map(|c| c.args.clone())
+        .collect();
+    if is_sh_command {
+        commands.push(0..expr.text.len());
+    }
+    for command in commands {
+        let passed_to_function = |at: usize| {
+            facts.calls.iter().any(|c| {
+                c.args != command && command.contains(&c.range.start) && c.args.contains(&at)
+            })
+        };
+        let in_template = |at: usize| facts.templates.iter().any(|t| t.range.contains(&at));
+        let joined = facts.refs.iter().find(|(name, at)| {
+            command.contains(&at.start)
+                && risky.contains(name)
+                && !passed_to_function(at.start)
+                && !in_template(at.start)
+        });
+        if let Some((name, at)) = joined {
+            out.push(LintWarning::UnquotedInterpolation {
+                name: name.to_string(),
+                span: in_expr(expr, at.clone()),
+            });
         }
     }
 }

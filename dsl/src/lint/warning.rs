@@ -53,7 +53,7 @@ pub enum LintWarning {
     #[diagnostic(
         code(runbook::lint::unquoted_interpolation),
         severity(Warning),
-        help("write `${{shell_quote({name})}}` so a value with spaces or `;` cannot change the command")
+        help("quote it with `shell_quote({name})` (in a template: `${{shell_quote({name})}}`) so a value with spaces or `;` cannot change the command")
     )]
     UnquotedInterpolation {
         name: String,

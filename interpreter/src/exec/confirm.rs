@@ -71,7 +71,10 @@ impl Executor {
             }
             "terminal"
         } else {
-            return Err(StepFailure::Waiting { key, question: shown });
+            return Err(StepFailure::Waiting {
+                key,
+                question: shown,
+            });
         };
         self.run.approvals.push(Approval {
             step: step.clone(),

@@ -40,9 +40,14 @@ pub enum Outcome {
         diagnostic: RunDiagnostic,
     },
     /// Paused at a `confirm` with no terminal to ask on.
-    Waiting { step: String, question: String },
+    Waiting {
+        step: String,
+        question: String,
+    },
     /// Stopped by Ctrl-C / SIGTERM.
-    Interrupted { step: Option<String> },
+    Interrupted {
+        step: Option<String>,
+    },
     RolledBack,
 }
 
@@ -54,6 +59,8 @@ pub struct ExecOptions {
     pub dry_run: bool,
     /// Standard input is a terminal: `confirm` prompts there.
     pub interactive: bool,
+    /// Print every poll of an expectation.
+    pub verbose: bool,
 }
 
 /// Main steps or the steps of the `rollback` block.
@@ -298,7 +305,8 @@ impl Executor {
 
     fn restore(&mut self, rec: &StepRecord) {
         for (name, value) in &rec.bindings {
-            self.scope.push_dynamic(name.clone(), bindings::from_json(value));
+            self.scope
+                .push_dynamic(name.clone(), bindings::from_json(value));
         }
     }
 
@@ -321,7 +329,9 @@ impl Executor {
                 self.ctx.enter_step(self.cancel.child_token(), None);
                 match self.eval_bool(cond, cond.span) {
                     Ok(true) => {}
-                    Ok(false) => skip = Some(format!("section \"{}\": `when` is false", sec.title.value)),
+                    Ok(false) => {
+                        skip = Some(format!("section \"{}\": `when` is false", sec.title.value))
+                    }
                     Err(f) => return self.fail_outside(f),
                 }
             }
@@ -345,14 +355,19 @@ impl Executor {
             StepFailure::Error(d) => {
                 let d = d.redacted(self.out.redactor());
                 self.run.error = Some(d.one_line());
-                self.out.event(EventKind::RunFailed { error: d.one_line() });
+                self.out.event(EventKind::RunFailed {
+                    error: d.one_line(),
+                });
                 Outcome::Failed {
                     step: None,
                     diagnostic: d,
                 }
             }
             StepFailure::Waiting { .. } => {
-                let d = RunDiagnostic::new("runbook::run::confirm_outside_step", "`confirm` is only allowed inside a step");
+                let d = RunDiagnostic::new(
+                    "runbook::run::confirm_outside_step",
+                    "`confirm` is only allowed inside a step",
+                );
                 self.run.error = Some(d.one_line());
                 Outcome::Failed {
                     step: None,
@@ -372,7 +387,8 @@ impl Executor {
         rec.ended = Some(now());
         self.stage_step(rec)?;
         let (n, total) = self.position(step, phase);
-        self.out.line(&format!("[{n}/{total}] skip {}: {reason}", step.id.name));
+        self.out
+            .line(&format!("[{n}/{total}] skip {}: {reason}", step.id.name));
         self.out.event(EventKind::StepSkipped {
             step: step.id.name.clone(),
             reason: reason.to_string(),
@@ -394,7 +410,12 @@ impl Executor {
     }
 
     /// Run one step (with its retries), unless it is done already.
-    fn step(&mut self, step: &Step, phase: Phase, section_skip: Option<&str>) -> Result<Flow, StoreError> {
+    fn step(
+        &mut self,
+        step: &Step,
+        phase: Phase,
+        section_skip: Option<&str>,
+    ) -> Result<Flow, StoreError> {
         let id = step.id.name.clone();
         let rec = self.record(step, phase);
         if rec.status.is_done() {
@@ -421,7 +442,11 @@ impl Executor {
         let (n, total) = self.position(step, phase);
         let max_attempts = 1 + step.retry.as_ref().map_or(0, |r| r.count);
         let fingerprint = self.fingerprint(step);
-        let prefix = if phase == Phase::Rollback { "rollback " } else { "" };
+        let prefix = if phase == Phase::Rollback {
+            "rollback "
+        } else {
+            ""
+        };
         loop {
             let mut rec = self.record(step, phase);
             rec.status = StepStatus::Running;
@@ -442,14 +467,25 @@ impl Executor {
                 title: self.out.r(&step.title.value),
                 attempt,
             });
-            let attempt_note = if attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
-            self.out
-                .line(&format!("[{n}/{total}] {prefix}{id}: {}{attempt_note}", step.title.value));
-            self.out
-                .set_step(Some((&id, format!("[{n}/{total}] {prefix}{id}: {}", step.title.value))));
+            let attempt_note = if attempt > 1 {
+                format!(" (attempt {attempt})")
+            } else {
+                String::new()
+            };
+            self.out.line(&format!(
+                "[{n}/{total}] {prefix}{id}: {}{attempt_note}",
+                step.title.value
+            ));
+            self.out.set_step(Some((
+                &id,
+                format!("[{n}/{total}] {prefix}{id}: {}", step.title.value),
+            )));
 
             let base = self.scope.len();
-            let deadline = step.timeout.as_ref().map(|t| Instant::now() + t.as_duration());
+            let deadline = step
+                .timeout
+                .as_ref()
+                .map(|t| Instant::now() + t.as_duration());
             self.ctx.enter_step(self.cancel.child_token(), deadline);
             self.frame = Some(self.frame_for(step, phase, base));
             let started = Instant::now();
@@ -476,7 +512,8 @@ impl Executor {
                         step: id.clone(),
                         millis: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
                     });
-                    self.out.line(&format!("[{n}/{total}] ok {id} ({})", human(took)));
+                    self.out
+                        .line(&format!("[{n}/{total}] ok {id} ({})", human(took)));
                     return Ok(Flow::Continue);
                 }
                 Err(StepFailure::Error(d)) if attempt < max_attempts => {
@@ -505,7 +542,13 @@ impl Executor {
                     self.scope.rewind(base);
                     self.ctx.enter_step(self.cancel.child_token(), None);
                     if self.ctx.block_on(tokio::time::sleep(backoff)).is_err() {
-                        return self.finish_failed(step, phase, StepFailure::Interrupted, attempt, started);
+                        return self.finish_failed(
+                            step,
+                            phase,
+                            StepFailure::Interrupted,
+                            attempt,
+                            started,
+                        );
                     }
                 }
                 Err(f) => return self.finish_failed(step, phase, f, attempt, started),
@@ -550,7 +593,8 @@ impl Executor {
                     step: id.clone(),
                     question: question.clone(),
                 });
-                self.out.line(&format!("[{n}/{total}] waiting {id}: {question}"));
+                self.out
+                    .line(&format!("[{n}/{total}] waiting {id}: {question}"));
                 self.stage_step(rec)?;
                 self.settle()?;
                 return Ok(Flow::Stop(Outcome::Waiting { step: id, question }));
@@ -568,9 +612,13 @@ impl Executor {
                     error: "interrupted".into(),
                     interrupted: true,
                 });
-                self.out.event(EventKind::RunInterrupted { step: Some(id.clone()) });
+                self.out.event(EventKind::RunInterrupted {
+                    step: Some(id.clone()),
+                });
                 self.out.line(&format!("[{n}/{total}] interrupted {id}"));
-                Outcome::Interrupted { step: Some(id.clone()) }
+                Outcome::Interrupted {
+                    step: Some(id.clone()),
+                }
             }
             StepFailure::Error(d) => {
                 let d = d.redacted(self.out.redactor());
@@ -615,7 +663,9 @@ impl Executor {
     ) -> Result<Vec<(String, serde_json::Value)>, StepFailure> {
         let mut out: Vec<(String, serde_json::Value)> = Vec::new();
         for stmt in &step.body.stmts {
-            let runbook_dsl::StmtKind::Let(l) = &stmt.kind else { continue };
+            let runbook_dsl::StmtKind::Let(l) = &stmt.kind else {
+                continue;
+            };
             let name = &l.name.name;
             if out.iter().any(|(n, _)| n == name) {
                 continue;
@@ -635,9 +685,12 @@ impl Executor {
                 Ok(v) => out.push((name.clone(), v)),
                 Err(e) => {
                     return Err(StepFailure::Error(
-                        RunDiagnostic::new("runbook::run::unstorable_binding", format!("step binding {e}"))
-                            .at(l.span, "bound here")
-                            .help(e.help()),
+                        RunDiagnostic::new(
+                            "runbook::run::unstorable_binding",
+                            format!("step binding {e}"),
+                        )
+                        .at(l.span, "bound here")
+                        .help(e.help()),
                     ))
                 }
             }

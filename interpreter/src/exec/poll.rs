@@ -37,7 +37,9 @@ impl Executor {
         span: Span,
     ) -> Result<(), StepFailure> {
         let window = within.map(DurationLit::as_duration);
-        let every = every.map(DurationLit::as_duration).unwrap_or_else(|| default_every(window));
+        let every = every
+            .map(DurationLit::as_duration)
+            .unwrap_or_else(|| default_every(window));
         let start = Instant::now();
         let own_deadline = window.map(|w| start + w);
         let step_deadline = self.ctx.deadline();
@@ -56,7 +58,24 @@ impl Executor {
                 // The step's deadline passing mid-evaluation is this
                 // expectation not being met in time.
                 Err(StepFailure::Error(d)) if d.code == "runbook::run::timeout" && cut_by_step => {
-                    return Err(self.not_met(kind, cond, within, true, "no value (the step's timeout elapsed)", polls));
+                    return Err(self.not_met(
+                        kind,
+                        cond,
+                        within,
+                        true,
+                        "no value (the step's timeout elapsed)",
+                        polls,
+                    ));
+                }
+                // In a dry run the condition may fail only because an earlier
+                // effect was not performed: report it and go on.
+                Err(StepFailure::Error(d)) if self.opts.dry_run => {
+                    let window = within.map_or_else(|| "now".into(), |w| format!("up to {}", w.text));
+                    self.out.line(&format!(
+                        "  dry run: cannot check yet: {shown} ({}); would wait {window}",
+                        d.message
+                    ));
+                    return Ok(());
                 }
                 other => other?,
             };
@@ -67,6 +86,9 @@ impl Executor {
                 ok,
                 observed: observed.clone(),
             });
+            if self.opts.verbose {
+                self.out.line(&format!("  poll {polls}: {shown} ({observed})"));
+            }
             if ok {
                 self.out.set_detail("");
                 return Ok(());
@@ -91,7 +113,10 @@ impl Executor {
             if now >= deadline {
                 return Err(self.not_met(kind, cond, within, cut_by_step, &observed, polls));
             }
-            match self.ctx.block_on(tokio::time::sleep(every.min(deadline - now))) {
+            match self
+                .ctx
+                .block_on(tokio::time::sleep(every.min(deadline - now)))
+            {
                 Ok(()) => {}
                 Err(Interrupted::Cancelled) => return Err(StepFailure::Interrupted),
                 Err(Interrupted::Timeout) => {
@@ -118,7 +143,11 @@ impl Executor {
             PollKind::WaitUntil => "condition not met",
         };
         let when = if by_step_timeout {
-            let t = self.frame.as_ref().and_then(|f| f.timeout.clone()).unwrap_or_default();
+            let t = self
+                .frame
+                .as_ref()
+                .and_then(|f| f.timeout.clone())
+                .unwrap_or_default();
             format!(" before the step's timeout ({t})")
         } else if let Some(w) = within {
             format!(" within {}", w.text)
@@ -132,9 +161,15 @@ impl Executor {
         let help = if within.is_none() && !by_step_timeout {
             "checked once; add `within D` to poll until it holds".to_string()
         } else {
-            format!("last observed after {polls} poll(s); give it longer if the system is just slow")
+            format!(
+                "last observed after {polls} poll(s); give it longer if the system is just slow"
+            )
         };
-        let label = if observed == "false" { "still false".to_string() } else { observed.to_string() };
+        let label = if observed == "false" {
+            "still false".to_string()
+        } else {
+            observed.to_string()
+        };
         StepFailure::Error(
             RunDiagnostic::new(code, format!("{what}{when}: {}", one_line(&cond.text)))
                 .at(cond.span, label)

@@ -36,7 +36,7 @@ impl Executor {
                     .map(move |u| (u.seq, r.id.clone(), u.ordinal))
             })
             .collect();
-        pending.sort_by(|a, b| b.0.cmp(&a.0));
+        pending.sort_by_key(|p| std::cmp::Reverse(p.0));
         let total = pending.len();
         if total == 0 {
             self.out.line("no undos to run");
@@ -93,21 +93,29 @@ impl Executor {
             return Ok(Flow::Continue);
         };
         let text = undo.text.clone();
-        self.out.line(&format!("[undo {n}/{total}] {step_id}: {text}"));
+        self.out
+            .line(&format!("[undo {n}/{total}] {step_id}: {text}"));
         self.out.event(EventKind::UndoStarted {
             step: step_id.clone(),
             text: text.clone(),
         });
         let base = self.scope.len();
         for (name, value) in &undo.captures {
-            self.scope.push_dynamic(name.clone(), bindings::from_json(value));
+            self.scope
+                .push_dynamic(name.clone(), bindings::from_json(value));
         }
-        let deadline = step.timeout.as_ref().map(|t| Instant::now() + t.as_duration());
+        let deadline = step
+            .timeout
+            .as_ref()
+            .map(|t| Instant::now() + t.as_duration());
         self.ctx.enter_step(self.cancel.child_token(), deadline);
         let mut frame = self.frame_for(step, Phase::Rollback, base);
         frame.step_id = format!("undo:{step_id}");
         self.frame = Some(frame);
-        self.out.set_step(Some((&step_id, format!("[undo {n}/{total}] {step_id}: {text}"))));
+        self.out.set_step(Some((
+            &step_id,
+            format!("[undo {n}/{total}] {step_id}: {text}"),
+        )));
         let started = Instant::now();
         let result = match body {
             UndoBody::Expr(e) => self.eval(e, e.span).map(drop),
@@ -123,15 +131,19 @@ impl Executor {
                     }
                     self.stage_step(rec)?;
                 }
-                self.run.approvals.retain(|a| a.step != format!("undo:{step_id}"));
+                self.run
+                    .approvals
+                    .retain(|a| a.step != format!("undo:{step_id}"));
                 // Each undo is its own checkpoint.
                 self.commit()?;
                 self.out.event(EventKind::UndoDone {
                     step: step_id.clone(),
                     text,
                 });
-                self.out
-                    .line(&format!("[undo {n}/{total}] ok ({})", human(started.elapsed())));
+                self.out.line(&format!(
+                    "[undo {n}/{total}] ok ({})",
+                    human(started.elapsed())
+                ));
                 Ok(Flow::Continue)
             }
             Err(StepFailure::Error(d)) => Ok(Flow::Stop(self.rollback_failed(&step_id, &text, d)?)),
@@ -142,7 +154,9 @@ impl Executor {
                     step: Some(step_id.clone()),
                 });
                 self.settle()?;
-                Ok(Flow::Stop(Outcome::Interrupted { step: Some(step_id) }))
+                Ok(Flow::Stop(Outcome::Interrupted {
+                    step: Some(step_id),
+                }))
             }
             Err(StepFailure::Waiting { key, question }) => {
                 self.run.status = RunStatus::Waiting;
@@ -165,7 +179,12 @@ impl Executor {
         }
     }
 
-    fn rollback_failed(&mut self, step_id: &str, text: &str, d: RunDiagnostic) -> Result<Outcome, StoreError> {
+    fn rollback_failed(
+        &mut self,
+        step_id: &str,
+        text: &str,
+        d: RunDiagnostic,
+    ) -> Result<Outcome, StoreError> {
         let d = d.redacted(self.out.redactor());
         self.run.status = RunStatus::Failed;
         self.run.error = Some(format!("undo of `{step_id}` failed: {}", d.one_line()));
@@ -174,7 +193,8 @@ impl Executor {
             text: text.to_string(),
             error: d.one_line(),
         });
-        self.out.line(&format!("[undo] FAILED {step_id}: {}", d.message));
+        self.out
+            .line(&format!("[undo] FAILED {step_id}: {}", d.message));
         self.settle()?;
         Ok(Outcome::Failed {
             step: Some(step_id.to_string()),

@@ -40,12 +40,28 @@ impl Executor {
             }
             StmtKind::Sh(e) => self.sh(e, span)?,
             StmtKind::Assert { cond, message } => self.assert(cond, message.as_ref(), span)?,
-            StmtKind::Expect { cond, within, every } => {
-                self.poll(super::poll::PollKind::Expect, cond, within.as_ref(), every.as_ref(), span)?
-            }
-            StmtKind::WaitUntil { cond, within, every } => {
-                self.poll(super::poll::PollKind::WaitUntil, cond, Some(within), every.as_ref(), span)?
-            }
+            StmtKind::Expect {
+                cond,
+                within,
+                every,
+            } => self.poll(
+                super::poll::PollKind::Expect,
+                cond,
+                within.as_ref(),
+                every.as_ref(),
+                span,
+            )?,
+            StmtKind::WaitUntil {
+                cond,
+                within,
+                every,
+            } => self.poll(
+                super::poll::PollKind::WaitUntil,
+                cond,
+                Some(within),
+                every.as_ref(),
+                span,
+            )?,
             StmtKind::Confirm(e) => self.confirm(e, span)?,
             StmtKind::Note(e) => {
                 let raw = self.eval_text(e, span)?;
@@ -55,7 +71,11 @@ impl Executor {
                 self.out.event(EventKind::Note { step, text });
             }
             StmtKind::Undo(body) => self.register_undo(stmt, body)?,
-            StmtKind::If { cond, then, otherwise } => {
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 if self.eval_bool(cond, span)? {
                     self.run_block(then, true)?;
                 } else {
@@ -67,7 +87,20 @@ impl Executor {
                 }
             }
             StmtKind::For { var, iter, body } => {
-                for item in self.iterate(iter, span)? {
+                for (n, item) in self.iterate(iter, span)?.enumerate() {
+                    if n >= crate::engine::limits::MAX_LOOP_ITERATIONS {
+                        return Err(StepFailure::Error(
+                            RunDiagnostic::new(
+                                "runbook::run::limit",
+                                format!(
+                                    "`for` ran more than {} times",
+                                    crate::engine::limits::MAX_LOOP_ITERATIONS
+                                ),
+                            )
+                            .at(iter.span, "over this")
+                            .help("loop over fewer items, or split the work into steps"),
+                        ));
+                    }
                     let base = self.scope.len();
                     self.scope.push_dynamic(var.name.clone(), item);
                     let r = self.run_block(body, true);
@@ -81,7 +114,10 @@ impl Executor {
     }
 
     pub(super) fn current_step_id(&self) -> String {
-        self.frame.as_ref().map(|f| f.step_id.clone()).unwrap_or_default()
+        self.frame
+            .as_ref()
+            .map(|f| f.step_id.clone())
+            .unwrap_or_default()
     }
 
     /// Stop between statements on Ctrl-C or when the step's time is up.
@@ -103,16 +139,22 @@ impl Executor {
             .map(|f| (f.step_id.clone(), f.timeout.clone().unwrap_or_default()))
             .unwrap_or_default();
         StepFailure::Error(
-            RunDiagnostic::new("runbook::run::timeout", format!("step `{step}` timed out after {t}"))
-                .at(span, "running when the timeout elapsed")
-                .help("raise the step's `timeout`, or find out why this takes longer than expected"),
+            RunDiagnostic::new(
+                "runbook::run::timeout",
+                format!("step `{step}` timed out after {t}"),
+            )
+            .at(span, "running when the timeout elapsed")
+            .help("raise the step's `timeout`, or find out why this takes longer than expected"),
         )
     }
 
     /// Evaluate a Rhai expression in the run's scope.
     pub(super) fn eval(&mut self, e: &Expr, stmt_span: Span) -> Result<Dynamic, StepFailure> {
         let text = runbook_dsl::rhai_source(e);
-        match self.engine.eval_expression_with_scope::<Dynamic>(&mut self.scope, &text) {
+        match self
+            .engine
+            .eval_expression_with_scope::<Dynamic>(&mut self.scope, &text)
+        {
             Ok(v) => Ok(v),
             Err(err) => Err(self.failure(&err, e, stmt_span)),
         }
@@ -120,7 +162,12 @@ impl Executor {
 
     /// Classify an evaluation error: Ctrl-C and timeouts win over whatever
     /// error the interrupted action reported.
-    pub(super) fn failure(&self, err: &rhai::EvalAltResult, e: &Expr, stmt_span: Span) -> StepFailure {
+    pub(super) fn failure(
+        &self,
+        err: &rhai::EvalAltResult,
+        e: &Expr,
+        stmt_span: Span,
+    ) -> StepFailure {
         if self.cancel.is_cancelled() {
             return StepFailure::Interrupted;
         }
@@ -139,7 +186,10 @@ impl Executor {
                     "runbook::run::not_a_bool",
                     format!("`{}` must be true or false", one_line(&e.text)),
                 )
-                .at(e.span, format!("this is a {} ({})", v.type_name(), show(&v)))
+                .at(
+                    e.span,
+                    format!("this is a {} ({})", v.type_name(), show(&v)),
+                )
                 .help("compare it to something, e.g. `x == 5` or `list.len() > 0`"),
             )
         })
@@ -182,14 +232,22 @@ impl Executor {
         let base = self.scope.len();
         self.scope.push_dynamic("__runbook_left", left);
         self.scope.push_dynamic("__runbook_right", right);
-        let r = self
-            .engine
-            .eval_expression_with_scope::<Dynamic>(&mut self.scope, &format!("__runbook_left {} __runbook_right", c.op));
+        let r = self.engine.eval_expression_with_scope::<Dynamic>(
+            &mut self.scope,
+            &format!("__runbook_left {} __runbook_right", c.op),
+        );
         self.scope.rewind(base);
         let v = r.map_err(|err| {
             StepFailure::Error(
-                diagnostic::from_rhai(&err, &Expr { text: String::new(), span: cond.span }, stmt_span)
-                    .help(format!("could not compare {observed}")),
+                diagnostic::from_rhai(
+                    &err,
+                    &Expr {
+                        text: String::new(),
+                        span: cond.span,
+                    },
+                    stmt_span,
+                )
+                .help(format!("could not compare {observed}")),
             )
         })?;
         Ok((v.as_bool().unwrap_or(false), observed))
@@ -200,7 +258,12 @@ impl Executor {
         comparison::split(&self.engine, &runbook_dsl::rhai_source(cond))
     }
 
-    fn assert(&mut self, cond: &Expr, message: Option<&Expr>, span: Span) -> Result<(), StepFailure> {
+    fn assert(
+        &mut self,
+        cond: &Expr,
+        message: Option<&Expr>,
+        span: Span,
+    ) -> Result<(), StepFailure> {
         let cmp = self.comparison(cond);
         let (ok, observed) = self.observe(cond, cmp.as_ref(), span)?;
         if ok {
@@ -210,7 +273,11 @@ impl Executor {
             Some(m) => self.eval_text(m, span)?,
             None => format!("assertion failed: {}", one_line(&cond.text)),
         };
-        let label = if cmp.is_some() { observed } else { "is false".into() };
+        let label = if cmp.is_some() {
+            observed
+        } else {
+            "is false".into()
+        };
         Err(StepFailure::Error(
             RunDiagnostic::new("runbook::run::assert_failed", msg).at(cond.span, label),
         ))
@@ -220,13 +287,23 @@ impl Executor {
     fn sh(&mut self, e: &Expr, span: Span) -> Result<(), StepFailure> {
         let cmd = self.eval_text(e, span)?;
         let base = self.scope.len();
-        self.scope.push_dynamic("__runbook_sh_command", Dynamic::from(cmd));
+        self.scope
+            .push_dynamic("__runbook_sh_command", Dynamic::from(cmd));
         let r = self
             .engine
             .eval_expression_with_scope::<Dynamic>(&mut self.scope, "sh(__runbook_sh_command)");
         self.scope.rewind(base);
         // Positions refer to the wrapper call, not the file: point at the command.
-        let v = r.map_err(|err| self.failure(&err, &Expr { text: String::new(), span: e.span }, span))?;
+        let v = r.map_err(|err| {
+            self.failure(
+                &err,
+                &Expr {
+                    text: String::new(),
+                    span: e.span,
+                },
+                span,
+            )
+        })?;
         let Some(map) = v.read_lock::<rhai::Map>() else {
             return Ok(());
         };
@@ -248,28 +325,36 @@ impl Executor {
         Err(StepFailure::Error(d))
     }
 
-    fn iterate(&mut self, iter: &Expr, span: Span) -> Result<Vec<Dynamic>, StepFailure> {
+    /// The items of a `for`, lazily (a range is never materialized).
+    fn iterate(&mut self, iter: &Expr, span: Span) -> Result<Box<dyn Iterator<Item = Dynamic>>, StepFailure> {
         let v = self.eval(iter, span)?;
         if v.is_array() {
-            return Ok(v.into_array().unwrap_or_default());
+            return Ok(Box::new(v.into_array().unwrap_or_default().into_iter()));
         }
         if let Some(r) = v.clone().try_cast::<std::ops::Range<rhai::INT>>() {
-            return Ok(r.map(Dynamic::from_int).collect());
+            return Ok(Box::new(r.map(Dynamic::from_int)));
         }
         if let Some(r) = v.clone().try_cast::<std::ops::RangeInclusive<rhai::INT>>() {
-            return Ok(r.map(Dynamic::from_int).collect());
+            return Ok(Box::new(r.map(Dynamic::from_int)));
         }
         Err(StepFailure::Error(
-            RunDiagnostic::new("runbook::run::not_iterable", format!("cannot loop over a {}", v.type_name()))
-                .at(iter.span, "this value")
-                .help("`for` loops over an array or a range such as 0..3"),
+            RunDiagnostic::new(
+                "runbook::run::not_iterable",
+                format!("cannot loop over a {}", v.type_name()),
+            )
+            .at(iter.span, "this value")
+            .help("`for` loops over an array or a range such as 0..3"),
         ))
     }
 }
 
 /// A value for messages: strings quoted, long values cut.
 pub(super) fn show(v: &Dynamic) -> String {
-    let s = if v.is_string() { format!("{:?}", v.to_string()) } else { v.to_string() };
+    let s = if v.is_string() {
+        format!("{:?}", v.to_string())
+    } else {
+        v.to_string()
+    };
     if s.chars().count() > SHOWN_VALUE_CHARS {
         let cut: String = s.chars().take(SHOWN_VALUE_CHARS).collect();
         format!("{cut}…")

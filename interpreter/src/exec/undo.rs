@@ -47,7 +47,9 @@ fn nth_in_stmt<'a>(stmt: &'a Stmt, ordinal: usize, seen: &mut usize) -> Option<&
             }
             None
         }
-        StmtKind::If { then, otherwise, .. } => nth_undo(then, ordinal, seen).or_else(|| match otherwise {
+        StmtKind::If {
+            then, otherwise, ..
+        } => nth_undo(then, ordinal, seen).or_else(|| match otherwise {
             Some(Else::Block(b)) => nth_undo(b, ordinal, seen),
             Some(Else::If(s)) => nth_in_stmt(s, ordinal, seen),
             None => None,
@@ -71,7 +73,9 @@ fn each_in_stmt<'a>(stmt: &'a Stmt, f: &mut impl FnMut(&'a Stmt)) {
                 for_each_undo(b, f);
             }
         }
-        StmtKind::If { then, otherwise, .. } => {
+        StmtKind::If {
+            then, otherwise, ..
+        } => {
             for_each_undo(then, f);
             match otherwise {
                 Some(Else::Block(b)) => for_each_undo(b, f),
@@ -98,13 +102,19 @@ impl Executor {
     pub(super) fn undo_text(&self, body: &UndoBody) -> String {
         match body {
             UndoBody::Expr(e) => super::stmt::one_line(&e.text),
-            UndoBody::Block(b) => super::stmt::one_line(self.source.get(b.span.start..b.span.end).unwrap_or("{ … }")),
+            UndoBody::Block(b) => {
+                super::stmt::one_line(self.source.get(b.span.start..b.span.end).unwrap_or("{ … }"))
+            }
         }
     }
 
     /// Record the undo with the values of the step-local names it uses, and
     /// commit: it must be durable before the effect it compensates runs.
-    pub(super) fn register_undo(&mut self, stmt: &Stmt, body: &UndoBody) -> Result<(), StepFailure> {
+    pub(super) fn register_undo(
+        &mut self,
+        stmt: &Stmt,
+        body: &UndoBody,
+    ) -> Result<(), StepFailure> {
         let text = self.out.r(&self.undo_text(body));
         let (step_id, phase, base, ordinal) = match &self.frame {
             Some(f) => (
@@ -116,17 +126,23 @@ impl Executor {
             None => return Ok(()),
         };
         if self.opts.dry_run {
-            self.out.line(&format!("  dry run: would register undo: {text}"));
+            self.out
+                .line(&format!("  dry run: would register undo: {text}"));
             return Ok(());
         }
         if phase == Phase::Rollback {
             // Undos of clean-up steps would never run: the rollback is underway.
-            self.out.line(&format!("  (undo inside a rollback step ignored: {text})"));
+            self.out
+                .line(&format!("  (undo inside a rollback step ignored: {text})"));
             return Ok(());
         }
         let source_text = match body {
             UndoBody::Expr(e) => e.text.clone(),
-            UndoBody::Block(b) => self.source.get(b.span.start..b.span.end).unwrap_or("").to_string(),
+            UndoBody::Block(b) => self
+                .source
+                .get(b.span.start..b.span.end)
+                .unwrap_or("")
+                .to_string(),
         };
         let mut captures = BTreeMap::new();
         // Top of the scope down to the step's base; reversed so that a later
@@ -148,9 +164,12 @@ impl Executor {
                 }
                 Err(e) => {
                     return Err(StepFailure::Error(
-                        RunDiagnostic::new("runbook::run::unstorable_undo", format!("this undo uses {e}"))
-                            .at(stmt.span, "registered here")
-                            .help(e.help()),
+                        RunDiagnostic::new(
+                            "runbook::run::unstorable_undo",
+                            format!("this undo uses {e}"),
+                        )
+                        .at(stmt.span, "registered here")
+                        .help(e.help()),
                     ))
                 }
             }
@@ -183,7 +202,16 @@ impl Executor {
             step: step_id,
             text: text.clone(),
         });
-        self.out.line(&format!("  undo registered: {text}"));
+        self.out.line(&format!("  undo registered: {}", short(&text)));
         Ok(())
+    }
+}
+
+/// At most 80 characters of an undo's text, for the progress line.
+fn short(text: &str) -> String {
+    if text.chars().count() <= 80 {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(79).collect::<String>())
     }
 }

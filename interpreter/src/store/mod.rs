@@ -137,9 +137,19 @@ pub enum StoreError {
     #[error("run `{id}` is in use by {holder}")]
     Locked { id: String, holder: String },
     #[error("the state of run `{id}` is unreadable ({}): {detail}", path.display())]
-    Corrupt { id: String, path: PathBuf, detail: String },
-    #[error("run `{id}` was written by a newer runbook (format {found}, this one reads {supported})")]
-    NewerFormat { id: String, found: u32, supported: u32 },
+    Corrupt {
+        id: String,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error(
+        "run `{id}` was written by a newer runbook (format {found}, this one reads {supported})"
+    )]
+    NewerFormat {
+        id: String,
+        found: u32,
+        supported: u32,
+    },
     #[error("state store error at {}: {source}", path.display())]
     Io {
         path: PathBuf,

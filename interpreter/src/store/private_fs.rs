@@ -13,7 +13,11 @@ pub fn create_dir(path: &Path) -> std::io::Result<()> {
 
 /// Open (creating with mode 0600) for appending.
 pub fn open_append(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().create(true).append(true).mode(0o600).open(path)
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// Open (creating with mode 0600) for reading and writing, without truncating.

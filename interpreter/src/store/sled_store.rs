@@ -179,6 +179,11 @@ impl Store for SledStore {
             if !entry.path().is_dir() {
                 continue;
             }
+            // A run whose creation was cut short (killed before its first
+            // commit) has no summary yet: it never started, list the others.
+            if !entry.path().join("summary.json").exists() {
+                continue;
+            }
             out.push(self.summary(&id)?);
         }
         out.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
@@ -196,11 +201,12 @@ impl Store for SledStore {
             path: path.clone(),
             detail: format!("{e} (resuming the run rebuilds it)"),
         })?;
-        let summary: RunSummary = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-            id: id.to_string(),
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+        let summary: RunSummary =
+            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                id: id.to_string(),
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
         check_format(id, summary.format)?;
         Ok(summary)
     }
@@ -287,7 +293,11 @@ impl SledSession {
         }
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(&self, key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &[u8],
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
         #[derive(serde::Deserialize)]
         struct Format {
             #[serde(default)]
