@@ -5,6 +5,8 @@
 //! finishes; the loop ends at the first N the run survives. Every crash point
 //! a run has is thus tried once, and after each:
 //!
+//! Each step appends `<step> <attempt>` to the fsynced `witness` file.
+//!
 //! - every step ran, in order; a step the crashed runner finished is never
 //!   run again; only the step it was in may run once more;
 //! - an interrupted `once` step is not rerun blindly: resume is refused
@@ -21,8 +23,6 @@
 mod common;
 mod run_support;
 
-use std::collections::BTreeSet;
-
 use common::Output;
 use run_support::Workspace;
 
@@ -33,10 +33,14 @@ const MAX_CRASH_POINTS: usize = 60;
 
 /// Whether the failpoint aborted this invocation (SIGABRT, its message).
 fn aborted(out: &Output) -> bool {
-    out.code.is_none() && out.stderr.contains("failpoint: aborting at checkpoint write")
+    out.code.is_none()
+        && out
+            .stderr
+            .contains("failpoint: aborting at checkpoint write")
 }
 
-/// `witness` as (step, runner pid) pairs.
+/// A witness file as (step, attempt) pairs: the attempt is the number the
+/// test gave the invocation in `$ATTEMPT`.
 fn witness(ws: &Workspace, file: &str) -> Vec<(String, u32)> {
     ws.lines(file)
         .iter()
@@ -49,24 +53,25 @@ fn witness(ws: &Workspace, file: &str) -> Vec<(String, u32)> {
         .collect()
 }
 
-/// The steps each runner process wrote, in the order the processes ran.
-fn by_process(lines: &[(String, u32)]) -> Vec<Vec<String>> {
-    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
-    for (step, pid) in lines {
-        match out.last_mut() {
-            Some((p, steps)) if p == pid => steps.push(step.clone()),
-            _ => out.push((*pid, vec![step.clone()])),
-        }
+/// The steps invocation `attempt` wrote, in order; the lines of each
+/// invocation must be contiguous (one runner at a time).
+fn steps_of(lines: &[(String, u32)], attempt: u32) -> Vec<String> {
+    let positions: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].1 == attempt)
+        .collect();
+    if let (Some(first), Some(last)) = (positions.first(), positions.last()) {
+        assert_eq!(last - first + 1, positions.len(), "interleaved: {lines:?}");
     }
-    let pids: BTreeSet<u32> = out.iter().map(|(p, _)| *p).collect();
-    assert_eq!(pids.len(), out.len(), "a runner's lines are interleaved: {lines:?}");
-    out.into_iter().map(|(_, s)| s).collect()
+    positions.iter().map(|&i| lines[i].0.clone()).collect()
 }
 
 fn uncrashed_bindings() -> Vec<String> {
     let ws = Workspace::new();
     ws.reliability_fixture("crash.runbook");
-    let (out, _) = ws.run("crash.runbook", &[]);
+    let out = ws
+        .cmd(["run", "crash.runbook"])
+        .env("ATTEMPT", "1")
+        .output();
     out.assert_code(0);
     let bindings = ws.lines("bindings.txt");
     assert_eq!(bindings.len(), 1, "{bindings:?}");
@@ -82,6 +87,7 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
     let first = ws
         .cmd(["run", "crash.runbook"])
         .env(CRASH_AT, &n_text)
+        .env("ATTEMPT", "1")
         .output();
     if !aborted(&first) {
         first.assert_code(0);
@@ -99,11 +105,10 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
         ws.cmd(["status"]).output().assert_code(0);
         return true;
     };
-    let crashed = by_process(&witness(&ws, "witness"));
-    let crashed_steps = crashed.first().cloned().unwrap_or_default();
+    let crashed_steps = steps_of(&witness(&ws, "witness"), 1);
     let last_crashed = crashed_steps.last().cloned();
 
-    let resume = ws.cmd(["resume", &id]).output();
+    let resume = ws.cmd(["resume", &id]).env("ATTEMPT", "2").output();
     let mut refused = false;
     let resume = if resume.code == Some(2) {
         // Only an interrupted `once` step may stop the resume.
@@ -123,16 +128,22 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
             crashed_steps.len(),
             "write {n}: the refused resume ran steps"
         );
-        ws.cmd(["resume", &id, "--rerun", "s3"]).output()
+        ws.cmd(["resume", &id, "--rerun", "s3"])
+            .env("ATTEMPT", "3")
+            .output()
     } else {
         resume
     };
     resume.assert_code(0);
 
     let all = witness(&ws, "witness");
-    let runs = by_process(&all);
-    assert!(runs.len() <= 2, "write {n}: {all:?}");
-    let resumed_steps = runs.get(1).cloned().unwrap_or_default();
+    // The refused resume (attempt 2) ran nothing; the one that went on did.
+    let resumed_steps = [steps_of(&all, 2), steps_of(&all, 3)].concat();
+    assert_eq!(
+        all.len(),
+        crashed_steps.len() + resumed_steps.len(),
+        "{all:?}"
+    );
     // The crashed runner ran s1..sk in order, the resume s(k or k+1)..s5.
     assert_eq!(
         crashed_steps,
@@ -141,13 +152,18 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
     );
     let start = STEPS.len() - resumed_steps.len();
     assert_eq!(resumed_steps, STEPS[start..].to_vec(), "write {n}: {all:?}");
-    let repeated = crashed_steps.len() + resumed_steps.len() - STEPS.len();
+    let repeated = (crashed_steps.len() + resumed_steps.len())
+        .checked_sub(STEPS.len())
+        .unwrap_or_else(|| panic!("write {n}: a step never ran: {all:?}"));
     assert!(
         repeated <= 1,
         "write {n}: a step the crashed runner finished ran again: {all:?}"
     );
     if repeated == 1 && last_crashed.as_deref() == Some("s3") {
-        assert!(refused, "write {n}: the once step s3 was rerun without the operator");
+        assert!(
+            refused,
+            "write {n}: the once step s3 was rerun without the operator"
+        );
     }
     assert_eq!(
         ws.lines("bindings.txt"),
@@ -160,7 +176,11 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
     assert_eq!(status["status"], "succeeded", "write {n}: {status}");
     eprintln!(
         "write {n}: crashed after {crashed_steps:?}, resume ran {resumed_steps:?}{}",
-        if refused { " after the operator's --rerun s3" } else { "" }
+        if refused {
+            " after the operator's --rerun s3"
+        } else {
+            ""
+        }
     );
     true
 }
@@ -172,10 +192,18 @@ fn a_crash_at_every_checkpoint_write_resumes_to_the_same_result() {
     let mut n = 1;
     while crash_at(n, &expected) {
         n += 1;
-        assert!(n < MAX_CRASH_POINTS, "the run never finished without a crash");
+        assert!(
+            n < MAX_CRASH_POINTS,
+            "the run never finished without a crash"
+        );
     }
     // One write per step boundary at least: the enumeration saw them all.
-    assert!(n > STEPS.len(), "only {} crash points for {} steps", n - 1, STEPS.len());
+    assert!(
+        n > STEPS.len(),
+        "only {} crash points for {} steps",
+        n - 1,
+        STEPS.len()
+    );
 }
 
 /// Roll back a failed run with a crash at write `n`, then roll back again
@@ -183,11 +211,16 @@ fn a_crash_at_every_checkpoint_write_resumes_to_the_same_result() {
 fn rollback_crash_at(n: usize) -> bool {
     let ws = Workspace::new();
     ws.reliability_fixture("rollback_crash.runbook");
-    let (out, id) = ws.run("rollback_crash.runbook", &[]);
+    let out = ws
+        .cmd(["run", "rollback_crash.runbook"])
+        .env("ATTEMPT", "0")
+        .output();
     out.assert_code(1);
+    let id = run_support::run_id(&out.all()).unwrap();
     let first = ws
         .cmd(["rollback", &id])
         .env(CRASH_AT, n.to_string())
+        .env("ATTEMPT", "1")
         .output();
     if !aborted(&first) {
         first.assert_code(0);
@@ -195,15 +228,18 @@ fn rollback_crash_at(n: usize) -> bool {
         assert_eq!(undone, ["u3", "u2", "u1"]);
         return false;
     }
-    let again = ws.cmd(["rollback", &id]).output();
+    let again = ws.cmd(["rollback", &id]).env("ATTEMPT", "2").output();
     again.assert_code(0);
     let all = witness(&ws, "undone");
-    let runs = by_process(&all);
-    assert!(runs.len() <= 2, "write {n}: {all:?}");
-    let crashed = runs.first().cloned().unwrap_or_default();
-    let resumed = runs.get(1).cloned().unwrap_or_default();
+    let crashed = steps_of(&all, 1);
+    let resumed = steps_of(&all, 2);
+    assert_eq!(all.len(), crashed.len() + resumed.len(), "{all:?}");
     let order = ["u3", "u2", "u1"];
-    assert_eq!(crashed, order[..crashed.len()].to_vec(), "write {n}: {all:?}");
+    assert_eq!(
+        crashed,
+        order[..crashed.len()].to_vec(),
+        "write {n}: {all:?}"
+    );
     assert_eq!(
         resumed,
         order[order.len() - resumed.len()..].to_vec(),
@@ -226,7 +262,10 @@ fn a_crash_at_every_checkpoint_write_of_a_rollback_resumes_it() {
     let mut n = 1;
     while rollback_crash_at(n) {
         n += 1;
-        assert!(n < MAX_CRASH_POINTS, "the rollback never finished without a crash");
+        assert!(
+            n < MAX_CRASH_POINTS,
+            "the rollback never finished without a crash"
+        );
     }
     assert!(n > 3, "only {} crash points for three undos", n - 1);
 }

@@ -90,18 +90,27 @@ def _find(result: BenchResult, key: str, pattern: str) -> None:
 
 def dsl_lint(root: Path) -> BenchResult:
     """Lint throughput in process, on core 0 only."""
-    result = _run(root, "runbook-dsl", "lint", pin_core=True)
+    return parse_dsl_lint(_run(root, "runbook-dsl", "lint", pin_core=True))
+
+
+def parse_dsl_lint(result: BenchResult) -> BenchResult:
     _find(result, "lint_mb_s", r"one core:\s+([\d.]+)\s+(MB/s)")
     return result
 
 
 def interpreter_checkpoints(root: Path) -> BenchResult:
     """Checkpoint overhead, resume and peak RSS, in process."""
-    result = _run(root, "runbook-interpreter", "checkpoints", pin_core=False)
-    _find(result, "fsync_s", r"^fsync[^:]*:\s+([\d.]+)\s+(µs|ms|us)")
+    return parse_interpreter(_run(root, "runbook-interpreter", "checkpoints", pin_core=False))
+
+
+def parse_interpreter(result: BenchResult) -> BenchResult:
+    # The bench's wording has changed as it grew; both forms are understood.
+    _find(result, "fsync_s", r"^f(?:data)?sync[^:]*:\s+(?:in place\s+)?([\d.]+)\s+(µs|ms|us)")
     _find(result, "step_stored_s", r"^per step, [\d,]+ no-op steps, checkpointed:\s+([\d.]+)\s+(µs|ms|us)")
     _find(result, "step_dry_s", r"^per step, same steps, dry run[^:]*:\s+([\d.]+)\s+(µs|ms|us)")
     _find(result, "checkpoint_overhead_s", r"^checkpoint overhead per step:\s+([\d.]+)\s+(µs|ms|us)")
+    _find(result, "parse_10k_s", r"^\s*parse of its [\d,]+-step file:\s+([\d.]+)\s+(ms|s|µs)")
     _find(result, "resume_s", r"^resume of [\d,]+ succeeded steps[^:]*:\s+([\d.]+)\s+(ms|s|µs)")
+    _find(result, "resume_parsed_s", r"^resume of [\d,]+ succeeded steps.*,\s+([\d.]+)\s+(ms|s|µs) from a parsed file")
     _find(result, "peak_rss_mib", r"^peak RSS of the [\d,]+-step run:\s+([\d.]+)\s+(MiB)")
     return result

@@ -197,10 +197,15 @@ def syscall_counts(cmd: Command) -> dict[str, int] | None:
             stdin=subprocess.DEVNULL, cwd=cmd.cwd, env=_env(cmd), capture_output=True, text=True, check=False,
         )
         check_exit(cmd, done.returncode, done.stdout + done.stderr)
-        counts = {}
-        for line in summary.read_text().splitlines():
-            parts = line.split()
-            # "% time  seconds  usecs/call  calls  [errors]  syscall"
-            if len(parts) >= 5 and parts[3].isdigit() and parts[-1] != "total":
-                counts[parts[-1]] = int(parts[3])
-        return counts
+        return parse_strace_summary(summary.read_text())
+
+
+def parse_strace_summary(text: str) -> dict[str, int]:
+    """Calls by syscall name from `strace -c` output."""
+    counts = {}
+    for line in text.splitlines():
+        parts = line.split()
+        # "% time  seconds  usecs/call  calls  [errors]  syscall"
+        if len(parts) >= 5 and parts[3].isdigit() and parts[-1] != "total":
+            counts[parts[-1]] = int(parts[3])
+    return counts

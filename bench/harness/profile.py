@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .measure import Command, check_exit
 
+OWN = re.compile(r"^(runbook|<runbook)|sled::|serde_json::de::from|rhai::parser::.*parse_global_expr")
 ROW = re.compile(r"^\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(.+?)\s*$")
 
 
@@ -38,13 +39,20 @@ def _annotate(out: Path, inclusive: bool, n: int) -> list[tuple[float, str]]:
         ["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}", str(out)],
         capture_output=True, text=True, check=False,
     )
-    top = []
+    top: list[tuple[float, str]] = []
     for line in done.stdout.splitlines():
         m = ROW.match(line)
-        if m and "PROGRAM TOTALS" not in m.group(3):
-            top.append((float(m.group(2)), _short(m.group(3))))
-            if len(top) >= n:
-                break
+        if not m or "PROGRAM TOTALS" in m.group(3):
+            continue
+        name = _short(m.group(3))
+        # Inclusive costs: only the project's own frames and the libraries
+        # its hot paths live in; runtime frames (main, thread starts, tokio
+        # polls) are ~100% everywhere and say nothing.
+        if inclusive and (not OWN.search(name) or name in (t[1] for t in top) or "{{closure}}" in name):
+            continue
+        top.append((float(m.group(2)), name))
+        if len(top) >= n:
+            break
     return top
 
 

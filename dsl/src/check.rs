@@ -13,6 +13,7 @@
 //! Calls are then checked against the stdlib signature table, durations and
 //! param defaults are validated, and step ids must be unique.
 
+mod cache;
 mod calls;
 mod defaults;
 mod engine;
@@ -80,6 +81,7 @@ pub fn check(rb: &Runbook, table: &SignatureTable) -> Checked {
 pub struct Checker<'t> {
     table: &'t SignatureTable,
     engine: rhai::Engine,
+    cache: cache::CompileCache,
 }
 
 impl<'t> Checker<'t> {
@@ -88,11 +90,23 @@ impl<'t> Checker<'t> {
         Checker {
             table,
             engine: compile_engine(table),
+            cache: cache::CompileCache::default(),
         }
     }
 
     /// Check one runbook; see the module docs for what is checked.
     pub fn check(&self, rb: &Runbook) -> Checked {
+        let errors = self.errors(rb);
+        let runbook = errors.is_empty().then(|| CheckedRunbook {
+            runbook: rb.clone(),
+            hash: rb.source_hash.clone(),
+        });
+        Checked { runbook, errors }
+    }
+
+    /// Only the problems of `rb`, in source order, without building a
+    /// [`CheckedRunbook`] (no copy of the tree): what lint needs.
+    pub fn errors(&self, rb: &Runbook) -> Vec<CheckError> {
         let mut pass = Pass {
             checker: self,
             errors: Vec::new(),
@@ -101,11 +115,7 @@ impl<'t> Checker<'t> {
         pass.runbook(rb);
         let mut errors = pass.errors;
         errors.sort_by_key(|e| e.span().start);
-        let runbook = errors.is_empty().then(|| CheckedRunbook {
-            runbook: rb.clone(),
-            hash: rb.source_hash.clone(),
-        });
-        Checked { runbook, errors }
+        errors
     }
 }
 
@@ -135,8 +145,10 @@ impl Pass<'_, '_> {
                 });
             }
             if let Some(default) = &p.default {
-                if let Some(ast) = self.compile(default, &globals) {
-                    defaults::check(p, &ast, &mut self.errors);
+                if let Some(compiled) = self.compile(default, &globals) {
+                    if let Ok(ast) = compiled.as_ref() {
+                        defaults::check(p, ast, &mut self.errors);
+                    }
                 }
             }
             params.entry(&p.name.name).or_insert(p.name.span);
@@ -335,25 +347,31 @@ impl Pass<'_, '_> {
 
     /// Compile `expr` with the names visible here and check its calls.
     /// Returns the AST when it compiled.
-    fn compile(&mut self, expr: &Expr, names: &Names) -> Option<rhai::AST> {
+    fn compile(&mut self, expr: &Expr, names: &Names) -> Option<cache::Compiled> {
         let source = rhai_source(expr);
-        match self
-            .checker
-            .engine
-            .compile_expression_with_scope(&names.scope_for(&source), source.as_ref())
-        {
+        let used = names.used_in(&source);
+        let key = format!("{}\u{0}{}", used.join(","), source);
+        let engine = &self.checker.engine;
+        let compiled = self.checker.cache.get_or_compile(key, || {
+            let mut scope = rhai::Scope::new();
+            for name in &used {
+                scope.push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
+            }
+            engine.compile_expression_with_scope(&scope, source.as_ref())
+        });
+        match compiled.as_ref() {
             Ok(ast) => {
                 calls::check(
-                    &ast,
+                    ast,
                     expr,
                     self.checker.table,
                     &|n| names.contains(n),
                     &mut self.errors,
                 );
-                Some(ast)
+                Some(compiled)
             }
             Err(e) => {
-                self.errors.push(self.rhai_error(expr, &e));
+                self.errors.push(self.rhai_error(expr, e));
                 None
             }
         }

@@ -298,3 +298,21 @@ fn runaway_constant_default_is_stopped_by_limits() {
         checked.errors.iter().map(|e| code(e)).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_repeated_expression_is_reported_at_each_place() {
+    // Compiles are cached by text; errors must still point at each copy.
+    let src = "step a \"t\" {\n  run kube::pods(1)\n}\nstep b \"t\" {\n    run kube::pods(1)\n}\n";
+    let checked = run_check(src);
+    let places: Vec<(usize, usize)> = checked
+        .errors
+        .iter()
+        .map(|e| line_col(src, e.span().start))
+        .collect();
+    assert_eq!(places, [(2, 7), (5, 9)]);
+    // The same text with a name visible in one place and not the other.
+    let src = "step a \"t\" {\n  note n\n}\nstep b \"t\" {\n  let n = 1\n  note n\n}\n";
+    let checked = run_check(src);
+    assert_eq!(checked.errors.len(), 1);
+    assert_eq!(line_col(src, checked.errors[0].span().start), (2, 8));
+}

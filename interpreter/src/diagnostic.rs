@@ -164,3 +164,50 @@ fn locate(expr: &Expr, needle: &str, offset: usize) -> Option<Span> {
     let start = expr.span.start + at + byte;
     Some(Span::new(start, start + ch.len_utf8()))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_action_error_points_inside_a_multi_line_string_of_the_expression() {
+        // As written in the file: a multi-line SQL string (rhai_source lowers
+        // its newlines, the action sees the real text).
+        let file = "run db.execute(\"SELECT 1;\n  SELEC 2\")";
+        let start = file.find("db.").unwrap();
+        let expr = Expr {
+            text: file[start..].to_string(),
+            span: Span::new(start, file.len()),
+        };
+        let sql = "SELECT 1;\n  SELEC 2";
+        let err = ActionError::new(
+            "runbook::run::pg::syntax",
+            "syntax error at or near \"SELEC\"",
+        )
+        .with_help("check the SQL")
+        .locate(sql, 12)
+        .into_rhai();
+        let d = from_rhai(&err, &expr, Span::new(0, file.len()));
+        assert_eq!(d.code, "runbook::run::pg::syntax");
+        assert_eq!(d.help.as_deref(), Some("check the SQL"));
+        let span = d.span.unwrap();
+        assert_eq!(&file[span.start..], "SELEC 2\")");
+        assert_eq!(span.len(), 1);
+    }
+
+    #[test]
+    fn an_action_error_whose_text_is_not_in_the_expression_points_at_the_expression() {
+        let expr = Expr {
+            text: "db.execute(q)".into(),
+            span: Span::new(10, 23),
+        };
+        let err = ActionError::new("c", "m")
+            .locate("SELECT nope", 3)
+            .into_rhai();
+        assert_eq!(
+            from_rhai(&err, &expr, Span::new(0, 30)).span,
+            Some(expr.span)
+        );
+    }
+}

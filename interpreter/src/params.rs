@@ -154,7 +154,10 @@ pub fn resolve(
                 }
             }
         } else if let Some(default) = &decl.default {
-            match engine.eval_expression_with_scope::<Dynamic>(&mut scope, &runbook_dsl::rhai_source(default)) {
+            match engine.eval_expression_with_scope::<Dynamic>(
+                &mut scope,
+                &runbook_dsl::rhai_source(default),
+            ) {
                 Ok(v) => match check_default(decl, v) {
                     Ok(v) => v,
                     Err(detail) => {

@@ -1,10 +1,9 @@
-//! The names visible at a point of the runbook, and the Rhai scope that
-//! strict-variables compilation of one expression checks against.
+//! The names visible at a point of the runbook.
 //!
 //! Rhai looks names up in a scope linearly, so a runbook whose steps bind
 //! thousands of names would make every compile slow. The scope given to Rhai
-//! therefore holds only the visible names that occur as words in the
-//! expression: enough for every lookup it can make.
+//! for one expression therefore holds only the visible names that occur as
+//! words in it ([`Names::used_in`]): enough for every lookup it can make.
 
 use std::collections::HashSet;
 
@@ -30,20 +29,18 @@ impl Names {
         self.set.contains(name)
     }
 
-    /// A Rhai scope with the visible names that occur in `text`.
-    pub(super) fn scope_for(&self, text: &str) -> rhai::Scope<'static> {
-        let mut scope = rhai::Scope::new();
-        let mut added: Vec<&str> = Vec::new();
+    /// The visible names that occur as words in `text`, each once.
+    pub(super) fn used_in<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        let mut used: Vec<&str> = Vec::new();
         let words = text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .filter(|w| !w.is_empty());
         for word in words {
-            if self.set.contains(word) && !added.contains(&word) {
-                added.push(word);
-                scope.push_dynamic(word.to_string(), rhai::Dynamic::UNIT);
+            if self.set.contains(word) && !used.contains(&word) {
+                used.push(word);
             }
         }
-        scope
+        used
     }
 
     pub(super) fn mark(&self) -> Mark {

@@ -17,8 +17,6 @@ mod unused_param;
 pub mod walk;
 mod warning;
 
-use std::collections::HashMap;
-
 pub use calls::CallClasses;
 pub use warning::{LintWarning, LINT_NAMES};
 
@@ -33,7 +31,8 @@ pub(crate) struct Input<'a> {
     pub classes: &'a CallClasses,
     /// Every expression of the file, in source order.
     pub exprs: Vec<&'a Expr>,
-    facts: HashMap<Span, ExprFacts<'a>>,
+    /// Each expression's facts, sorted by the expression's span.
+    facts: Vec<(Span, ExprFacts<'a>)>,
 }
 
 impl<'a> Input<'a> {
@@ -44,7 +43,13 @@ impl<'a> Input<'a> {
             calls: Vec::new(),
             templates: Vec::new(),
         };
-        self.facts.get(&expr.span).unwrap_or(&EMPTY)
+        match self
+            .facts
+            .binary_search_by_key(&expr.span, |(span, _)| *span)
+        {
+            Ok(i) => &self.facts[i].1,
+            Err(_) => &EMPTY,
+        }
     }
 }
 
@@ -56,10 +61,11 @@ pub fn lint(rb: &Runbook, table: &SignatureTable) -> Vec<LintWarning> {
 /// [`lint`] with a pre-built index of the table, for linting many files.
 pub fn lint_with(rb: &Runbook, classes: &CallClasses) -> Vec<LintWarning> {
     let exprs = walk::all_exprs(rb);
-    let facts = exprs
+    let mut facts: Vec<_> = exprs
         .iter()
         .map(|e| (e.span, ExprFacts::scan(&e.text)))
         .collect();
+    facts.sort_unstable_by_key(|(span, _)| *span);
     let input = Input {
         rb,
         classes,

@@ -70,7 +70,8 @@ impl Executor {
                 // In a dry run the condition may fail only because an earlier
                 // effect was not performed: report it and go on.
                 Err(StepFailure::Error(d)) if self.opts.dry_run => {
-                    let window = within.map_or_else(|| "now".into(), |w| format!("up to {}", w.text));
+                    let window =
+                        within.map_or_else(|| "now".into(), |w| format!("up to {}", w.text));
                     self.out.line(&format!(
                         "  dry run: cannot check yet: {shown} ({}); would wait {window}",
                         d.message
@@ -87,7 +88,8 @@ impl Executor {
                 observed: observed.clone(),
             });
             if self.opts.verbose {
-                self.out.line(&format!("  poll {polls}: {shown} ({observed})"));
+                self.out
+                    .line(&format!("  poll {polls}: {shown} ({observed})"));
             }
             if ok {
                 self.out.set_detail("");

@@ -326,7 +326,11 @@ impl Executor {
     }
 
     /// The items of a `for`, lazily (a range is never materialized).
-    fn iterate(&mut self, iter: &Expr, span: Span) -> Result<Box<dyn Iterator<Item = Dynamic>>, StepFailure> {
+    fn iterate(
+        &mut self,
+        iter: &Expr,
+        span: Span,
+    ) -> Result<Box<dyn Iterator<Item = Dynamic>>, StepFailure> {
         let v = self.eval(iter, span)?;
         if v.is_array() {
             return Ok(Box::new(v.into_array().unwrap_or_default().into_iter()));

@@ -202,7 +202,8 @@ impl Executor {
             step: step_id,
             text: text.clone(),
         });
-        self.out.line(&format!("  undo registered: {}", short(&text)));
+        self.out
+            .line(&format!("  undo registered: {}", short(&text)));
         Ok(())
     }
 }

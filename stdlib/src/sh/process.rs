@@ -25,6 +25,19 @@ pub const KILL_GRACE: Duration = Duration::from_secs(3);
 /// forever; past this, its output is read and dropped instead.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
 
+/// The shell the runner starts: it runs the step's command in a second shell
+/// and, when the parent-death signal (SIGTERM) reaches it because the runner
+/// died, stops the whole process group. The signal alone would only reach
+/// this shell and leave `sleep 300` of `sleep 300; echo done` running.
+/// `wait` (unlike a foreground command) lets the trap run at once; fd 3
+/// carries stdin, which an asynchronous command would otherwise lose.
+/// The command is `$1`; its exit code is this shell's.
+const SUPERVISOR: &str = "trap 'trap - TERM; kill -TERM 0' TERM
+exec 3<&0
+/bin/sh -c \"$1\" <&3 3<&- &
+exec 3<&-
+wait $!";
+
 /// A command that ran to its end.
 pub(crate) struct Finished {
     /// The exit code, or 128 + the signal number if a signal ended it.
@@ -68,6 +81,8 @@ pub(crate) fn run(
 
     let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c")
+        .arg(SUPERVISOR)
+        .arg("runbook-sh")
         .arg(command)
         .current_dir(&ctx.base_dir)
         .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

@@ -1,0 +1,219 @@
+//! Corrupted or foreign state never panics and never silently restarts a run
+//! at its first step: a missing run, a truncated or byte-flipped checkpoint
+//! database, summary or journal, and records written by a newer format
+//! version each end with a clear error (exit 2) — or, where the damaged file
+//! is only a view (the summary) or a log (the journal), the run resumes where
+//! it stopped.
+
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod run_support;
+
+use std::path::PathBuf;
+
+use common::Output;
+use run_support::Workspace;
+
+/// gated.runbook, failed in step `two`; `go` and `release` now exist, so a
+/// resume would finish it.
+fn failed_run(ws: &Workspace) -> String {
+    ws.reliability_fixture("gated.runbook");
+    let (out, id) = ws.run("gated.runbook", &[]);
+    out.assert_code(1);
+    ws.touch("go");
+    ws.touch("release");
+    id
+}
+
+fn run_dir(ws: &Workspace, id: &str) -> PathBuf {
+    ws.state.join("runs").join(id)
+}
+
+/// What the command said, on one line: miette wraps long messages.
+fn flat(out: &Output) -> String {
+    out.all()
+        .replace(['│', '·'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[track_caller]
+fn assert_no_panic(out: &Output) {
+    assert!(out.code.is_some(), "killed by a signal:\n{}", out.all());
+    assert!(!out.all().contains("panicked"), "{}", out.all());
+}
+
+/// The command was refused with exit 2 and a message containing `what`, and
+/// no step ran again.
+#[track_caller]
+fn refused(ws: &Workspace, out: &Output, what: &str) {
+    assert_no_panic(out);
+    out.assert_code(2);
+    assert!(
+        flat(out).contains(what),
+        "expected {what:?}:\n{}",
+        out.all()
+    );
+    assert_eq!(ws.lines("out.txt"), ["one", "two-start"], "a step ran");
+}
+
+/// A resume finished the run from step `two`: `one` never ran again.
+#[track_caller]
+fn resumed_where_it_stopped(ws: &Workspace, out: &Output) {
+    assert_no_panic(out);
+    out.assert_code(0);
+    assert_eq!(
+        ws.lines("out.txt"),
+        ["one", "two-start", "two-start", "two", "three"]
+    );
+}
+
+#[test]
+fn a_missing_run_is_named() {
+    let ws = Workspace::new();
+    failed_run(&ws);
+    for args in [
+        vec!["resume", "20200101-0000-dead"],
+        vec!["status", "20200101-0000-dead"],
+        vec!["log", "20200101-0000-dead"],
+        vec!["rollback", "20200101-0000-dead"],
+    ] {
+        let out = ws.cmd(&args).output();
+        assert_no_panic(&out);
+        out.assert_code(2);
+        assert!(
+            out.all().contains("20200101-0000-dead"),
+            "{args:?}: {}",
+            out.all()
+        );
+    }
+    assert!(
+        !run_dir(&ws, "20200101-0000-dead").exists(),
+        "nothing created"
+    );
+}
+
+#[test]
+fn an_emptied_checkpoint_database_is_refused() {
+    let ws = Workspace::new();
+    let id = failed_run(&ws);
+    let db = run_dir(&ws, &id).join("checkpoint/db");
+    assert!(db.is_file(), "sled keeps its data in {}", db.display());
+    std::fs::write(&db, b"").unwrap();
+    let out = ws.cmd(["resume", &id]).output();
+    refused(&ws, &out, "runbook::store::corrupt");
+}
+
+#[test]
+fn a_missing_checkpoint_database_is_refused() {
+    let ws = Workspace::new();
+    let id = failed_run(&ws);
+    std::fs::remove_dir_all(run_dir(&ws, &id).join("checkpoint")).unwrap();
+    let out = ws.cmd(["resume", &id]).output();
+    refused(&ws, &out, "checkpoint database is missing");
+}
+
+#[test]
+fn flipped_bytes_in_the_checkpoint_database_never_restart_the_run() {
+    // sled checksums its log: a flipped byte is either detected (refused) or
+    // falls in a part sled rewrites; the run must never start over.
+    for stride in [7usize, 61, 509] {
+        let ws = Workspace::new();
+        let id = failed_run(&ws);
+        let db = run_dir(&ws, &id).join("checkpoint/db");
+        let mut bytes = std::fs::read(&db).unwrap();
+        for i in (0..bytes.len()).step_by(stride) {
+            bytes[i] ^= 0x5a;
+        }
+        std::fs::write(&db, &bytes).unwrap();
+        let out = ws.cmd(["resume", &id]).output();
+        assert_no_panic(&out);
+        if out.code == Some(0) {
+            resumed_where_it_stopped(&ws, &out);
+        } else {
+            refused(&ws, &out, "runbook::store::");
+        }
+    }
+}
+
+#[test]
+fn a_truncated_summary_is_reported_and_rebuilt_by_resume() {
+    let ws = Workspace::new();
+    let id = failed_run(&ws);
+    let summary = run_dir(&ws, &id).join("summary.json");
+    let bytes = std::fs::read(&summary).unwrap();
+    std::fs::write(&summary, &bytes[..bytes.len() / 2]).unwrap();
+    let status = ws.cmd(["status", &id]).output();
+    assert_no_panic(&status);
+    assert_ne!(status.code, Some(0), "{}", status.all());
+    assert!(status.all().contains("summary.json"), "{}", status.all());
+    // The checkpoint database is the truth: resume continues at `two`.
+    let out = ws.cmd(["resume", &id]).output();
+    resumed_where_it_stopped(&ws, &out);
+    ws.cmd(["status", &id]).output().assert_code(0);
+}
+
+#[test]
+fn a_summary_of_a_newer_format_is_refused() {
+    let ws = Workspace::new();
+    let id = failed_run(&ws);
+    let path = run_dir(&ws, &id).join("summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    summary["format"] = serde_json::json!(999);
+    std::fs::write(&path, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let out = ws.cmd(["status", &id]).output();
+    assert_no_panic(&out);
+    assert_ne!(out.code, Some(0), "{}", out.all());
+    assert!(
+        flat(&out).contains("runbook::store::newer_format") && flat(&out).contains("999"),
+        "names the format: {}",
+        out.all()
+    );
+}
+
+#[test]
+fn a_checkpoint_record_of_a_newer_format_is_refused() {
+    let ws = Workspace::new();
+    let id = failed_run(&ws);
+    {
+        let db = sled::open(run_dir(&ws, &id).join("checkpoint")).unwrap();
+        let run = db.get(b"run").unwrap().expect("the run record");
+        let mut record: serde_json::Value = serde_json::from_slice(&run).unwrap();
+        record["format"] = serde_json::json!(999);
+        db.insert(b"run", serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let out = ws.cmd(["resume", &id]).output();
+    refused(&ws, &out, "999");
+}
+
+#[test]
+fn a_damaged_journal_line_is_reported_and_the_run_still_resumes() {
+    let ws = Workspace::new();
+    let id = failed_run(&ws);
+    let path = run_dir(&ws, &id).join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 3, "{text}");
+    let mut damaged = lines.clone();
+    let middle = lines.len() / 2;
+    let cut = &lines[middle][..lines[middle].len() / 2];
+    damaged[middle] = cut;
+    std::fs::write(&path, format!("{}\n", damaged.join("\n"))).unwrap();
+    let log = ws.cmd(["log", &id]).output();
+    assert_no_panic(&log);
+    assert_ne!(log.code, Some(0), "{}", log.all());
+    assert!(
+        log.all().contains(&format!("line {}", middle + 1)),
+        "names the line: {}",
+        log.all()
+    );
+    // The journal is a log, not the state: resuming is still right.
+    let out = ws.cmd(["resume", &id]).output();
+    resumed_where_it_stopped(&ws, &out);
+}

@@ -1,0 +1,98 @@
+//! No child outlives its runner: `kill -9` the runner while a step runs a
+//! long command and the command dies too (its process group and the
+//! parent-death signal), whether the shell `exec`s it or waits for it.
+
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod run_support;
+
+use run_support::Workspace;
+
+/// Whether `pid` is alive (a zombie awaiting its reaper counts as dead).
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+            !matches!(state.and_then(|s| s.chars().next()), Some('Z') | Some('X'))
+        }
+        Err(_) => false,
+    }
+}
+
+/// The pids whose parent is `parent`.
+fn children_of(parent: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<i32>().ok());
+        if ppid == Some(parent) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Kills what is left of a failed test's command.
+struct Reap(Vec<i32>);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(*pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+fn killed_runner_leaves_no_process(form: &str) {
+    let ws = Workspace::new();
+    ws.reliability_fixture("orphans.runbook");
+    let param = format!("form={form}");
+    let mut runner = ws.spawn("runner", &["run", "orphans.runbook", "--param", &param]);
+    runner.wait_run_id();
+    ws.wait_until("the shell starts", || {
+        ws.lines("shell.pid")
+            .first()
+            .is_some_and(|l| l.parse::<i32>().is_ok())
+    });
+    let shell: i32 = ws.lines("shell.pid")[0].parse().unwrap();
+    let mut command = vec![shell];
+    if form != "simple" {
+        let mut sleep = Vec::new();
+        ws.wait_until("the shell starts sleep", || {
+            sleep = children_of(shell);
+            !sleep.is_empty()
+        });
+        command.extend(sleep);
+    }
+    let _reap = Reap(command.clone());
+    assert!(command.iter().all(|p| alive(*p)), "{command:?} run");
+
+    runner.kill9();
+    ws.wait_until(&format!("{command:?} die with their runner"), || {
+        command.iter().all(|p| !alive(*p))
+    });
+    assert!(ws.lines("out.txt").is_empty(), "the command did not go on");
+}
+
+#[test]
+fn a_command_the_shell_execs_dies_with_its_runner() {
+    killed_runner_leaves_no_process("simple");
+}
+
+#[test]
+fn a_command_the_shell_waits_for_dies_with_its_runner() {
+    killed_runner_leaves_no_process("compound");
+}
