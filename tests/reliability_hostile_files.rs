@@ -45,12 +45,24 @@ fn invalid_utf8_is_refused_by_lint_fmt_and_run() {
 #[test]
 fn nul_bytes_between_items_are_a_syntax_error() {
     let ws = Workspace::new();
-    write_bytes(&ws, "nul.runbook", b"step s \"S\" {\n  note \"x\"\n}\n\0\0\0\n");
+    write_bytes(
+        &ws,
+        "nul.runbook",
+        b"step s \"S\" {\n  note \"x\"\n}\n\0\0\0\n",
+    );
     for args in [["lint", "nul.runbook"], ["run", "nul.runbook"]] {
         let out = ws.cmd(args).output();
         out.assert_code(2);
-        assert!(out.all().contains("runbook::parse::"), "{args:?}: {}", out.all());
-        assert!(out.all().contains("nul.runbook:4:1"), "points at the NUL: {}", out.all());
+        assert!(
+            out.all().contains("runbook::parse::"),
+            "{args:?}: {}",
+            out.all()
+        );
+        assert!(
+            out.all().contains("nul.runbook:4:1"),
+            "points at the NUL: {}",
+            out.all()
+        );
     }
     assert!(ws.stored_runs().is_empty());
 }

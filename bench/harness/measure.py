@@ -139,7 +139,11 @@ def peak_rss_mib(cmd: Command) -> float:
         if not found:
             raise MeasureError("/usr/bin/time -v printed no maximum resident set size")
         return int(found.group(1)) / 1024
-    # Fallback: a fresh Python whose only child is the command.
+    return peak_rss_mib_getrusage(cmd)
+
+
+def peak_rss_mib_getrusage(cmd: Command) -> float:
+    """Peak RSS without GNU time: a fresh Python whose only child is the command."""
     probe = (
         "import resource, subprocess, sys\n"
         "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"

@@ -39,6 +39,8 @@ def _annotate(out: Path, inclusive: bool, n: int) -> list[tuple[float, str]]:
         ["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}", str(out)],
         capture_output=True, text=True, check=False,
     )
+    if done.returncode != 0:
+        return [(0.0, f"callgrind_annotate failed: {done.stderr.strip()[:200]}")]
     top: list[tuple[float, str]] = []
     for line in done.stdout.splitlines():
         m = ROW.match(line)
@@ -53,6 +55,8 @@ def _annotate(out: Path, inclusive: bool, n: int) -> list[tuple[float, str]]:
         top.append((float(m.group(2)), name))
         if len(top) >= n:
             break
+    if not top:
+        return [(0.0, f"callgrind_annotate printed no functions for {out.name}")]
     return top
 
 

@@ -206,7 +206,7 @@ class Suite:
                 Row(
                     workload="sync system calls per no-op step",
                     runbook=f"{sum(sync.values()):.2f}",
-                    target="1 (one flush per boundary)",
+                    # Context for the checkpoint row: which syscalls make a flush.
                     note=f"strace -f -c, ({z.noop_steps:,}-step run − 1-step run) / {n}: {detail}",
                 )
             )

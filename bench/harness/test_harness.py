@@ -12,7 +12,9 @@ from pathlib import Path
 
 from . import workloads
 from .cargo_benches import BenchResult, parse_dsl_lint, parse_interpreter
-from .measure import parse_strace_summary
+import sys
+
+from .measure import Command, MeasureError, peak_rss_mib_getrusage, parse_strace_summary
 from .report import Row, markdown, speedup
 
 STRACE = """\
@@ -95,6 +97,16 @@ class Parsers(unittest.TestCase):
         self.assertNotIn("lint_mb_s", r.figures)
         r = parse_dsl_lint(BenchResult("x", output="  one core: 2.5 MB/s (1866 ms per pass)\n"))
         self.assertAlmostEqual(r.figures["lint_mb_s"], 2.5)
+
+
+class PeakRss(unittest.TestCase):
+    def test_the_getrusage_fallback_sees_a_child_that_holds_40_mib(self) -> None:
+        hold = Command([sys.executable, "-c", "b = bytearray(40 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"])
+        self.assertGreaterEqual(peak_rss_mib_getrusage(hold), 40)
+
+    def test_an_unexpected_exit_code_is_an_error(self) -> None:
+        with self.assertRaises(MeasureError):
+            peak_rss_mib_getrusage(Command([sys.executable, "-c", "raise SystemExit(3)"]))
 
 
 class Table(unittest.TestCase):

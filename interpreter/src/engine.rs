@@ -43,9 +43,14 @@ pub fn build(ctx: Arc<ActionContext>) -> Engine {
     let out = ctx.clone();
     engine.on_debug(move |s, _, _| out.events.output(runbook_stdlib::OutputStream::Stderr, s));
     let hook = ctx.clone();
-    engine.on_progress(move |ops| {
-        // Checking takes a lock: do it every 1024 operations only.
-        if ops % 1024 == 0 && hook.interrupted().is_some() {
+    // Checking takes a lock: do it every 1024 calls of the hook only. Count
+    // the calls ourselves: Rhai's operation count does not always advance by
+    // one between calls (closures called from `map` add several at once), so
+    // `ops % 1024` can skip every multiple and never check at all.
+    let calls = std::sync::atomic::AtomicU64::new(0);
+    engine.on_progress(move |_ops| {
+        let n = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 1024 == 0 && hook.interrupted().is_some() {
             Some(Dynamic::from(INTERRUPT_TOKEN))
         } else {
             None

@@ -1,0 +1,138 @@
+//! Lost acknowledgements converge: the Kubernetes simulator performs a write
+//! and then drops the connection unanswered, or answers 500; the step fails
+//! (the outcome is unknown to the client) and its retry — or a resume —
+//! sends the same idempotent write again and the cluster ends as intended,
+//! with the write applied once in effect.
+
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod run_support;
+
+use kube_sim::{FaultRule, KubeSim};
+use run_support::Workspace;
+
+const SEED: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: production
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: web:1
+"#;
+
+const CONFIG: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: limits
+  namespace: production
+data:
+  pool: \"20\"
+";
+
+fn runbook(retry: &str) -> String {
+    format!(
+        r#"runbook "Lost acks" {{
+  id    "T-REL-LOST-ACK"
+  owner "tests"
+}}
+
+let app = kube::deployment("production", "web")
+
+step scale "Scale web" timeout 2m{retry} {{
+  let before = app.replicas()
+  undo app.scale(before)
+  run app.scale(5)
+  expect app.replicas() == 5 within 30s every 100ms
+}}
+
+step config "Apply the config" timeout 2m{retry} {{
+  undo kube::delete("production", "configmap/limits")
+  run kube::apply("production", file("limits.yaml"))
+  expect kube::get("production", "configmap/limits").data.pool == "20" within 30s every 100ms
+}}
+"#
+    )
+}
+
+fn sim() -> KubeSim {
+    let sim = KubeSim::builder().start().unwrap();
+    sim.apply_yaml(SEED).unwrap();
+    sim
+}
+
+fn converged(sim: &KubeSim) {
+    let deploy = sim
+        .get("apps/v1", "Deployment", "production", "web")
+        .unwrap();
+    assert_eq!(deploy["spec"]["replicas"], 5, "{deploy}");
+    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
+    assert_eq!(config["data"]["pool"], "20", "{config}");
+}
+
+fn writes(sim: &KubeSim, path_end: &str) -> usize {
+    sim.count_requests(|r| {
+        r.path.ends_with(path_end)
+            && matches!(r.method.as_str(), "PUT" | "PATCH" | "POST")
+            && r.query_param("dryRun").is_none()
+    })
+}
+
+fn workspace(retry: &str) -> Workspace {
+    let ws = Workspace::new();
+    ws.write("lost.runbook", &runbook(retry));
+    ws.write("limits.yaml", CONFIG);
+    ws
+}
+
+#[test]
+fn dropped_connections_after_writes_converge_on_step_retry() {
+    let sim = sim();
+    sim.faults().drop_after_write("/deployments/web/scale", 1);
+    sim.faults().drop_after_write("/configmaps/limits", 1);
+    let ws = workspace(" retry 2 backoff 100ms");
+    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let (out, _) = ws.run("lost.runbook", &["--kubeconfig", &kc]);
+    out.assert_code(0);
+    converged(&sim);
+    // The lost write was performed, then sent again by the retry.
+    assert!(writes(&sim, "/deployments/web/scale") >= 2);
+    assert!(writes(&sim, "/configmaps/limits") >= 2);
+}
+
+#[test]
+fn a_500_after_a_lost_ack_converges_on_resume() {
+    let sim = sim();
+    sim.faults().drop_after_write("/deployments/web/scale", 1);
+    sim.faults().fail_requests(FaultRule {
+        method: Some("PATCH"),
+        path_contains: Some("/configmaps/limits".into()),
+        status: 500,
+        times: 1,
+    });
+    let ws = workspace("");
+    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    // Without a retry the first lost acknowledgement fails the run.
+    let (out, id) = ws.run("lost.runbook", &["--kubeconfig", &kc]);
+    out.assert_code(1);
+    assert!(out.all().contains("scale"), "{}", out.all());
+    // The first resume meets the 500 on the config.
+    let again = ws.cmd(["resume", &id, "--kubeconfig", &kc]).output();
+    again.assert_code(1);
+    assert!(again.all().contains("500"), "{}", again.all());
+    ws.cmd(["resume", &id, "--kubeconfig", &kc])
+        .output()
+        .assert_code(0);
+    converged(&sim);
+}
