@@ -148,7 +148,7 @@ fn a_truncated_summary_is_reported_and_rebuilt_by_resume() {
     std::fs::write(&summary, &bytes[..bytes.len() / 2]).unwrap();
     let status = ws.cmd(["status", &id]).output();
     assert_no_panic(&status);
-    assert_ne!(status.code, Some(0), "{}", status.all());
+    status.assert_code(2);
     assert!(status.all().contains("summary.json"), "{}", status.all());
     // The checkpoint database is the truth: resume continues at `two`.
     let out = ws.cmd(["resume", &id]).output();
@@ -167,7 +167,8 @@ fn a_summary_of_a_newer_format_is_refused() {
     std::fs::write(&path, serde_json::to_vec(&summary).unwrap()).unwrap();
     let out = ws.cmd(["status", &id]).output();
     assert_no_panic(&out);
-    assert_ne!(out.code, Some(0), "{}", out.all());
+    // The same exit code as `resume` refusing a newer record.
+    out.assert_code(2);
     assert!(
         flat(&out).contains("runbook::store::newer_format") && flat(&out).contains("999"),
         "names the format: {}",

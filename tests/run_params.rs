@@ -67,3 +67,42 @@ fn good_params_are_used() {
     out.assert_code(0);
     assert_eq!(ws.lines("out.txt"), ["api=3"]);
 }
+
+#[test]
+fn a_failing_default_is_a_diagnostic_with_the_actions_message_and_help() {
+    let ws = Workspace::new();
+    ws.write(
+        "env_default.runbook",
+        r#"runbook "Env default" {
+  id    "T-ENV-DEFAULT"
+  owner "tests"
+}
+
+param region: string = env("RUNBOOK_TEST_SURELY_UNSET_VAR")
+
+# lint:allow(missing_undo) a test witness, nothing to undo
+step one "One" {
+  sh "echo ${region} >> out.txt"
+}
+"#,
+    );
+    let out = ws.cmd(["run", "env_default.runbook"]).output();
+    out.assert_code(2);
+    let err = out.stderr.replace(['│', '·'], " ");
+    let err = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    for m in [
+        "runbook::param::default_failed",
+        "the default of param `region` failed: environment variable `RUNBOOK_TEST_SURELY_UNSET_VAR` is not set",
+        // The action error's own help, then the way around it.
+        "help: set it before running",
+        "or pass --param region=…",
+        // Labelled at the default, in the file.
+        "env_default.runbook:6:24",
+        "this default",
+    ] {
+        assert!(err.contains(m), "expected {m:?} in:\n{}", out.stderr);
+    }
+    assert!(!out.stderr.contains("__action_error"), "{}", out.stderr);
+    assert!(!ws.path("out.txt").exists(), "a step ran");
+    assert!(ws.stored_runs().is_empty(), "a run was stored");
+}

@@ -46,13 +46,13 @@ pub enum ParamError {
         span: Span,
     },
     #[error("the default of param `{name}` failed: {detail}")]
-    #[diagnostic(
-        code(runbook::param::default_failed),
-        help("pass --param {name}=… or fix the default")
-    )]
+    #[diagnostic(code(runbook::param::default_failed), help("{help}"))]
     Default {
         name: String,
+        /// What went wrong: an action error's message, not its raw map.
         detail: String,
+        /// The action error's own help (if any), then how to get past it.
+        help: String,
         #[label("this default")]
         span: Span,
     },
@@ -164,22 +164,24 @@ pub fn resolve(
                         errors.push(ParamError::Default {
                             name: name.clone(),
                             detail,
+                            help: default_help(name, None),
                             span: default.span,
                         });
                         continue;
                     }
                 },
                 Err(e) => {
-                    let detail = match runbook_stdlib::ActionError::from_rhai(&e) {
-                        Some(a) => match a.help {
-                            Some(h) => format!("{} ({h})", a.message),
-                            None => a.message,
-                        },
-                        None => e.to_string(),
+                    // Stdlib failures travel through Rhai as a map: show
+                    // their message and help, never the map itself.
+                    let (detail, action_help) = match runbook_stdlib::ActionError::from_rhai(&e) {
+                        Some(a) => (a.message, a.help),
+                        None => (e.to_string(), None),
                     };
+                    let help = default_help(name, action_help.as_deref());
                     errors.push(ParamError::Default {
                         name: name.clone(),
                         detail: redactor.redact(&detail).into_owned(),
+                        help: redactor.redact(&help).into_owned(),
                         span: default.span,
                     });
                     continue;
@@ -225,6 +227,15 @@ pub fn resolve(
             }
         }
         Err(errors)
+    }
+}
+
+/// Help for a failed default: the failure's own advice first.
+fn default_help(name: &str, action_help: Option<&str>) -> String {
+    let bypass = format!("pass --param {name}=… or fix the default");
+    match action_help {
+        Some(h) => format!("{h}; or {bypass}"),
+        None => bypass,
     }
 }
 

@@ -29,7 +29,8 @@ pub fn log(a: LogArgs) -> u8 {
                 Box::new(runbook_interpreter::api::store_diagnostic(&e)),
                 &None,
             );
-            return exit::FAILED;
+            // A journal that cannot be read is a state error, like in `status`.
+            return exit::USAGE;
         }
     };
     for e in &events {

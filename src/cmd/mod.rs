@@ -1,11 +1,11 @@
 //! One module per subcommand; each returns the process exit code.
 
+mod approve;
 mod files;
 mod fmt;
 mod lint;
-mod report;
-mod approve;
 mod log;
+mod report;
 mod resume;
 mod rollback;
 mod run;
@@ -22,7 +22,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// A run failed, or lint warnings were denied, or `fmt --check` found changes.
     pub const FAILED: u8 = 1;
-    /// Usage error or lint error.
+    /// Usage error, lint error, or run state that cannot be used (in use,
+    /// corrupt, written by a newer version): nothing ran.
     pub const USAGE: u8 = 2;
     /// The run is paused at a `confirm`.
     pub const WAITING: u8 = 3;

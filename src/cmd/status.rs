@@ -55,12 +55,14 @@ pub fn status(a: StatusArgs) -> u8 {
     exit::OK
 }
 
+/// A run or store that cannot be read (corrupt, newer format, missing) is a
+/// state error: exit 2, as `resume` and `rollback` refuse it.
 fn store_error(e: &runbook_interpreter::StoreError) -> u8 {
     render(
         Box::new(runbook_interpreter::api::store_diagnostic(e)),
         &None,
     );
-    exit::FAILED
+    exit::USAGE
 }
 
 fn human(v: &RunView) -> String {
