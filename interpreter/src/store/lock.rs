@@ -65,7 +65,11 @@ impl RunLock {
                     // shares the locked file until it execs or exits, a few
                     // milliseconds later: wait that out instead of refusing.
                     let holder_dead = holder.as_ref().is_some_and(|h| h.alive == Some(false));
-                    if holder_dead && started.elapsed() < DEAD_HOLDER_GRACE {
+                    // No readable record: the new holder took the lock a
+                    // moment ago and is writing its pid/host/since; wait for
+                    // it so the refusal can name it.
+                    let being_written = holder.is_none();
+                    if (holder_dead || being_written) && started.elapsed() < DEAD_HOLDER_GRACE {
                         std::thread::sleep(std::time::Duration::from_millis(20));
                         file = f;
                         continue;
