@@ -6,4 +6,4 @@
 # compatibility test says it was skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
-exec cargo test --workspace --locked "$@"
+exec cargo test --workspace --locked --no-fail-fast "$@"

@@ -330,13 +330,15 @@ pub struct Rollback {
 impl Runbook {
     /// Every step in run order: top-level and section steps (not rollback).
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
-        self.items.iter().flat_map(|item| -> Box<dyn Iterator<Item = &Step>> {
-            match item {
-                Item::Step(s) => Box::new(std::iter::once(s)),
-                Item::Section(sec) => Box::new(sec.steps.iter()),
-                _ => Box::new(std::iter::empty()),
-            }
-        })
+        self.items
+            .iter()
+            .flat_map(|item| -> Box<dyn Iterator<Item = &Step>> {
+                match item {
+                    Item::Step(s) => Box::new(std::iter::once(s)),
+                    Item::Section(sec) => Box::new(sec.steps.iter()),
+                    _ => Box::new(std::iter::empty()),
+                }
+            })
     }
 
     pub fn params(&self) -> impl Iterator<Item = &Param> {

@@ -14,8 +14,8 @@ pub mod fingerprint;
 pub mod parse;
 pub mod rhai_map;
 
-pub use fingerprint::{source_hash, step_fingerprint};
 pub use check::{check, compile_engine, CheckError, Checked, CheckedRunbook, Checker};
+pub use fingerprint::{source_hash, step_fingerprint};
 pub use parse::parse;
 pub use rhai_map::{rhai_source, rhai_span};
 pub mod fmt;

@@ -73,7 +73,11 @@ impl SignatureTable {
             }
         })
     }
-    pub fn module_fn<'a>(&'a self, module: &'a str, name: &'a str) -> impl Iterator<Item = &'a Signature> + 'a {
+    pub fn module_fn<'a>(
+        &'a self,
+        module: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Signature> + 'a {
         self.functions
             .iter()
             .filter(move |s| s.module == Some(module) && s.name == name)

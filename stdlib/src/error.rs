@@ -53,7 +53,10 @@ impl ActionError {
             m.insert("locate_text".into(), needle.into());
             m.insert("locate_offset".into(), (offset as rhai::INT).into());
         }
-        Box::new(EvalAltResult::ErrorRuntime(Dynamic::from_map(m), Position::NONE))
+        Box::new(EvalAltResult::ErrorRuntime(
+            Dynamic::from_map(m),
+            Position::NONE,
+        ))
     }
 
     /// Recover an action error from anywhere inside a Rhai error chain
@@ -73,7 +76,10 @@ impl ActionError {
                     locate: match (map.get("locate_text"), map.get("locate_offset")) {
                         (Some(t), Some(o)) => Some((
                             t.to_string(),
-                            o.as_int().ok().and_then(|o| usize::try_from(o).ok()).unwrap_or(0),
+                            o.as_int()
+                                .ok()
+                                .and_then(|o| usize::try_from(o).ok())
+                                .unwrap_or(0),
                         )),
                         _ => None,
                     },

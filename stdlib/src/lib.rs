@@ -17,8 +17,8 @@ pub mod sh;
 
 use std::sync::Arc;
 
-pub use error::ActionError;
 pub use context::{ActionContext, EventSink, Interrupted, KubeOptions, NullSink, OutputStream};
+pub use error::ActionError;
 pub use runbook_dsl::signature::{Class, Signature, SignatureTable};
 
 /// Register every module on `engine`, bound to the run's context.
