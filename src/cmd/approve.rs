@@ -2,24 +2,14 @@
 
 use runbook_interpreter::Store;
 
-use super::run_report::{self, render};
+use super::run_report;
 use super::{exit, run_state};
 use crate::cli::ApproveArgs;
 
 pub fn approve(a: ApproveArgs) -> u8 {
-    let store = match run_state::open(&a.state) {
-        Ok(s) => s,
-        Err(d) => {
-            render(Box::new(d), &None);
-            return exit::USAGE;
-        }
-    };
-    let id = match run_state::find_run(&*store, &a.run) {
-        Ok(id) => id,
-        Err(d) => {
-            render(Box::new(d), &None);
-            return exit::USAGE;
-        }
+    let (store, id) = match run_state::open_run(&a.state, &a.run) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let waiting_rollback = store.summary(&id).map(|s| s.rolling_back).unwrap_or(false);
     match runbook_interpreter::approve(&*store, &id) {

@@ -8,19 +8,9 @@ use super::{exit, run_state};
 use crate::cli::LogArgs;
 
 pub fn log(a: LogArgs) -> u8 {
-    let store = match run_state::open(&a.state) {
-        Ok(s) => s,
-        Err(d) => {
-            render(Box::new(d), &None);
-            return exit::USAGE;
-        }
-    };
-    let id = match run_state::find_run(&*store, &a.run) {
-        Ok(id) => id,
-        Err(d) => {
-            render(Box::new(d), &None);
-            return exit::USAGE;
-        }
+    let (store, id) = match run_state::open_run(&a.state, &a.run) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let events = match store.journal(&id) {
         Ok(e) => e,

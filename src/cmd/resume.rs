@@ -4,25 +4,15 @@ use std::cell::RefCell;
 
 use runbook_interpreter::Overrides;
 
-use super::run_report::{self, render};
+use super::run_report;
 use super::run_source::{self, Text};
-use super::{exit, run, run_state};
+use super::{run, run_state};
 use crate::cli::ResumeArgs;
 
 pub fn resume(a: ResumeArgs) -> u8 {
-    let store = match run_state::open(&a.state) {
-        Ok(s) => s,
-        Err(d) => {
-            render(Box::new(d), &None);
-            return exit::USAGE;
-        }
-    };
-    let id = match run_state::find_run(&*store, &a.run) {
-        Ok(id) => id,
-        Err(d) => {
-            render(Box::new(d), &None);
-            return exit::USAGE;
-        }
+    let (store, id) = match run_state::open_run(&a.state, &a.run) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let rt = match run::runtime() {
         Ok(rt) => rt,

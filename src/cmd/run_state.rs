@@ -63,3 +63,15 @@ pub fn find_run(store: &dyn Store, given: &str) -> Result<String, RunDiagnostic>
         .help("give more of the id")),
     }
 }
+
+/// The store and the run named on the command line, or the exit code after
+/// the reason was rendered (for the commands that act on one existing run).
+pub fn open_run(state: &StateArgs, given: &str) -> Result<(Arc<SledStore>, String), u8> {
+    let fail = |d: RunDiagnostic| {
+        super::run_report::render(Box::new(d), &None);
+        super::exit::USAGE
+    };
+    let store = open(state).map_err(fail)?;
+    let id = find_run(&*store, given).map_err(fail)?;
+    Ok((store, id))
+}
