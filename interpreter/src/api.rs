@@ -320,6 +320,43 @@ fn open_for_exec(
     Ok((session, run, steps, src))
 }
 
+/// The executor of a run picked up again (resume, rollback): save only the
+/// step records the plan changed (overrides, accepted changes), then make the
+/// run's new starting state durable and visible before the first step.
+#[allow(clippy::too_many_arguments)] // the parts of a reopened run, once each
+fn reopened_executor(
+    p: Prepared,
+    src: &Source,
+    mut session: Box<dyn RunSession>,
+    run: RunRecord,
+    steps: Vec<crate::record::StepRecord>,
+    before: &[crate::record::StepRecord],
+    scope: Scope<'static>,
+    opts: &Options,
+) -> Result<Executor, Refused> {
+    for (s, old) in steps.iter().zip(before) {
+        if s != old {
+            session.put_step(s)?;
+        }
+    }
+    let mut exec = Executor::new(
+        p.engine,
+        p.ctx,
+        p.out,
+        src.text.clone(),
+        src.runbook.clone(),
+        Some(session),
+        run,
+        steps,
+        scope,
+        CancellationToken::new(),
+        exec_options(opts),
+    );
+    exec.commit()?;
+    exec.publish()?;
+    Ok(exec)
+}
+
 /// Continue a run at the first step that has not succeeded.
 pub async fn resume(
     id: &str,
@@ -402,28 +439,7 @@ pub async fn resume(
     p.out.event(EventKind::RunResumed {
         pid: std::process::id(),
     });
-    let mut session = session;
-    // Only the records the plan changed (overrides, accepted changes).
-    for (s, old) in steps.iter().zip(&before) {
-        if s != old {
-            session.put_step(s)?;
-        }
-    }
-    let mut exec = Executor::new(
-        p.engine,
-        p.ctx,
-        p.out,
-        src.text.clone(),
-        src.runbook.clone(),
-        Some(session),
-        run,
-        steps,
-        scope,
-        CancellationToken::new(),
-        exec_options(&opts),
-    );
-    exec.commit()?;
-    exec.publish()?;
+    let exec = reopened_executor(p, &src, session, run, steps, &before, scope, &opts)?;
     let outcome = execute(exec, Executor::run_main).await?;
     Ok(Finished {
         run_id: Some(id.to_string()),
@@ -498,7 +514,7 @@ pub async fn rollback(
     opts: Options,
     accept_changes: bool,
 ) -> Result<Finished, Refused> {
-    let (mut session, mut run, mut steps, src) = open_for_exec(&*opts.store, id, loader)?;
+    let (session, mut run, mut steps, src) = open_for_exec(&*opts.store, id, loader)?;
     if run.status == RunStatus::RolledBack {
         println!("run {id} is already rolled back");
         return Ok(Finished {
@@ -537,27 +553,7 @@ pub async fn rollback(
         "run {id}: {} rollback",
         if resumed { "continuing" } else { "starting" }
     ));
-    // Only the records the plan changed (overrides, accepted changes).
-    for (s, old) in steps.iter().zip(&before) {
-        if s != old {
-            session.put_step(s)?;
-        }
-    }
-    let mut exec = Executor::new(
-        p.engine,
-        p.ctx,
-        p.out,
-        src.text.clone(),
-        src.runbook.clone(),
-        Some(session),
-        run,
-        steps,
-        scope,
-        CancellationToken::new(),
-        exec_options(&opts),
-    );
-    exec.commit()?;
-    exec.publish()?;
+    let exec = reopened_executor(p, &src, session, run, steps, &before, scope, &opts)?;
     let outcome = execute(exec, |e| match e.restore_scope()? {
         Some(o) => Ok(o),
         None => e.run_rollback(),
