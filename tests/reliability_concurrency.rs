@@ -1,7 +1,8 @@
 //! One runner per run, under contention: eight `resume` processes of the same
 //! run started together — exactly one proceeds, the seven others exit 2
-//! naming the holder; and a lock whose holder was `kill -9`ed is taken over
-//! by the next resume.
+//! naming the holder (on both state stores); and a lock whose holder was
+//! `kill -9`ed is taken over by the next resume (sled; PostgreSQL's lease
+//! takeover is in store_pg_takeover.rs).
 
 // Tests unwrap: a panic with the value is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -23,15 +24,15 @@ fn failed_run(ws: &Workspace) -> String {
     id
 }
 
-#[test]
-fn eight_resumes_at_once_exactly_one_proceeds() {
-    let ws = Workspace::new();
-    let id = failed_run(&ws);
+run_support::both_stores!(eight_resumes_at_once_exactly_one_proceeds);
+
+fn eight_resumes_at_once_exactly_one_proceeds(ws: &Workspace) {
+    let id = failed_run(ws);
     let barrier = std::sync::Barrier::new(RESUMERS);
     let mut runners: Vec<Runner> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..RESUMERS)
             .map(|n| {
-                let (ws, id, barrier) = (&ws, &id, &barrier);
+                let (id, barrier) = (&id, &barrier);
                 s.spawn(move || {
                     barrier.wait();
                     ws.spawn(&format!("resume{n}"), &["resume", id])
@@ -81,6 +82,9 @@ fn eight_resumes_at_once_exactly_one_proceeds() {
     );
 }
 
+// sled only: the kernel releases a dead holder's flock at once. With
+// PostgreSQL the lease outlives its holder until it expires: see
+// store_pg_takeover.rs.
 #[test]
 fn the_lock_of_a_killed_holder_is_taken_over() {
     let ws = Workspace::new();

@@ -1,9 +1,14 @@
 //! Deterministic crash enumeration (SQLite's method): with the test build's
-//! failpoint (`RUNBOOK_FAILPOINT_CRASH_AT=N`, interpreter/src/failpoint.rs)
-//! the runner aborts at its Nth checkpoint write, before that write is
-//! durable. For N = 1, 2, … a fresh run is crashed at N and resumed until it
-//! finishes; the loop ends at the first N the run survives. Every crash point
-//! a run has is thus tried once, and after each:
+//! failpoints (`RUNBOOK_FAILPOINT_CRASH_AT=N`, `RUNBOOK_FAILPOINT_SITE=S`,
+//! interpreter/src/failpoint.rs) the runner aborts the Nth time it reaches
+//! write point S of the store. The points of a checkpoint commit, in order:
+//! before anything is written, halfway through appending the commit-log
+//! frame (a torn append), after the append, after its `fdatasync`, after
+//! sled got the writes; and those of the commit log's compaction (the new
+//! log written, then renamed). For each point and N = 1, 2, … a fresh run is
+//! crashed at N and resumed until it finishes; the loop ends at the first N
+//! the run survives. Every crash point a run has is thus tried once, and
+//! after each:
 //!
 //! Each step appends `<step> <attempt>` to the fsynced `witness` file.
 //!
@@ -27,6 +32,55 @@ use common::Output;
 use run_support::Workspace;
 
 const CRASH_AT: &str = "RUNBOOK_FAILPOINT_CRASH_AT";
+const SITE: &str = "RUNBOOK_FAILPOINT_SITE";
+/// Compact the commit log at the end of every session (its size limit is
+/// otherwise 8 MiB), so the compaction's write points are reached and every
+/// resume after a crash starts from a compacted log.
+const COMPACT_BYTES: &str = "RUNBOOK_FAILPOINT_COMPACT_BYTES";
+
+/// A write point (the names of `interpreter/src/failpoint.rs`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Site {
+    BeforeAppend,
+    TornAppend,
+    LogWritten,
+    LogSynced,
+    SledApplied,
+    CompactWritten,
+    CompactRenamed,
+}
+
+impl Site {
+    fn name(self) -> &'static str {
+        match self {
+            Site::BeforeAppend => "before-append",
+            Site::TornAppend => "torn-append",
+            Site::LogWritten => "log-written",
+            Site::LogSynced => "log-synced",
+            Site::SledApplied => "sled-applied",
+            Site::CompactWritten => "compact-written",
+            Site::CompactRenamed => "compact-renamed",
+        }
+    }
+
+    /// Whether the commit being written survives a crash here (the frame
+    /// reached the file: a process crash keeps the page cache).
+    fn commit_survives(self) -> bool {
+        matches!(self, Site::LogWritten | Site::LogSynced | Site::SledApplied)
+    }
+
+    /// Reached once per session (at its end) rather than once per commit.
+    fn once_per_session(self) -> bool {
+        matches!(self, Site::CompactWritten | Site::CompactRenamed)
+    }
+}
+
+/// Every invocation compacts at its end; the armed one also crashes.
+fn armed(cmd: common::Cmd, site: Site, n: usize) -> common::Cmd {
+    cmd.env(CRASH_AT, n.to_string())
+        .env(SITE, site.name())
+        .env(COMPACT_BYTES, "1")
+}
 const STEPS: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
 /// Far more than the run's checkpoint writes: the loop must end long before.
 const MAX_CRASH_POINTS: usize = 60;
@@ -71,6 +125,7 @@ fn uncrashed_bindings() -> Vec<String> {
     let out = ws
         .cmd(["run", "crash.runbook"])
         .env("ATTEMPT", "1")
+        .env(COMPACT_BYTES, "1")
         .output();
     out.assert_code(0);
     let bindings = ws.lines("bindings.txt");
@@ -78,15 +133,13 @@ fn uncrashed_bindings() -> Vec<String> {
     bindings
 }
 
-/// Crash a fresh run at checkpoint write `n`, resume it to the end, check
-/// the invariants. `false` when the run finished without reaching write `n`.
-fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
+/// Crash a fresh run at the `n`th time it reaches `site`, resume it to the
+/// end, check the invariants. `false` when the run finished without
+/// reaching it.
+fn crash_at(site: Site, n: usize, expected_bindings: &[String]) -> bool {
     let ws = Workspace::new();
     ws.reliability_fixture("crash.runbook");
-    let n_text = n.to_string();
-    let first = ws
-        .cmd(["run", "crash.runbook"])
-        .env(CRASH_AT, &n_text)
+    let first = armed(ws.cmd(["run", "crash.runbook"]), site, n)
         .env("ATTEMPT", "1")
         .output();
     if !aborted(&first) {
@@ -98,7 +151,7 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
         // Crashed before the run existed: nothing to resume, nothing done.
         assert!(
             ws.lines("witness").is_empty(),
-            "write {n}: steps ran before the run was recorded"
+            "{site:?} {n}: steps ran before the run was recorded"
         );
         // A run that was never created must not make the store unusable.
         ws.cmd(["runs", "--json"]).output().assert_code(0);
@@ -108,7 +161,11 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
     let crashed_steps = steps_of(&witness(&ws, "witness"), 1);
     let last_crashed = crashed_steps.last().cloned();
 
-    let resume = ws.cmd(["resume", &id]).env("ATTEMPT", "2").output();
+    let resume = ws
+        .cmd(["resume", &id])
+        .env("ATTEMPT", "2")
+        .env(COMPACT_BYTES, "1")
+        .output();
     let mut refused = false;
     let resume = if resume.code == Some(2) {
         // Only an interrupted `once` step may stop the resume.
@@ -116,20 +173,23 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
         let said = resume.all();
         assert!(
             said.contains("step `s3`") && said.contains("--rerun") && said.contains("--skip"),
-            "write {n}: resume refused for another reason: {said}"
+            "{site:?} {n}: resume refused for another reason: {said}"
         );
-        assert_eq!(
-            last_crashed.as_deref(),
-            Some("s3"),
-            "write {n}: refused although s3 was not the interrupted step"
+        // s3 is the step the crashed runner was in; or, where the commit
+        // marking it `running` survived the crash, the one it was entering.
+        let entering_s3 = site.commit_survives() && last_crashed.as_deref() == Some("s2");
+        assert!(
+            last_crashed.as_deref() == Some("s3") || entering_s3,
+            "{site:?} {n}: refused although s3 was not the interrupted step (last ran: {last_crashed:?})"
         );
         assert_eq!(
             witness(&ws, "witness").len(),
             crashed_steps.len(),
-            "write {n}: the refused resume ran steps"
+            "{site:?} {n}: the refused resume ran steps"
         );
         ws.cmd(["resume", &id, "--rerun", "s3"])
             .env("ATTEMPT", "3")
+            .env(COMPACT_BYTES, "1")
             .output()
     } else {
         resume
@@ -148,34 +208,34 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
     assert_eq!(
         crashed_steps,
         STEPS[..crashed_steps.len()].to_vec(),
-        "write {n}: {all:?}"
+        "{site:?} {n}: {all:?}"
     );
     let start = STEPS.len() - resumed_steps.len();
-    assert_eq!(resumed_steps, STEPS[start..].to_vec(), "write {n}: {all:?}");
+    assert_eq!(resumed_steps, STEPS[start..].to_vec(), "{site:?} {n}: {all:?}");
     let repeated = (crashed_steps.len() + resumed_steps.len())
         .checked_sub(STEPS.len())
-        .unwrap_or_else(|| panic!("write {n}: a step never ran: {all:?}"));
+        .unwrap_or_else(|| panic!("{site:?} {n}: a step never ran: {all:?}"));
     assert!(
         repeated <= 1,
-        "write {n}: a step the crashed runner finished ran again: {all:?}"
+        "{site:?} {n}: a step the crashed runner finished ran again: {all:?}"
     );
     if repeated == 1 && last_crashed.as_deref() == Some("s3") {
         assert!(
             refused,
-            "write {n}: the once step s3 was rerun without the operator"
+            "{site:?} {n}: the once step s3 was rerun without the operator"
         );
     }
     assert_eq!(
         ws.lines("bindings.txt"),
         expected_bindings,
-        "write {n}: the last step saw different bindings"
+        "{site:?} {n}: the last step saw different bindings"
     );
     let status = ws.cmd(["status", &id, "--json"]).output();
     status.assert_code(0);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
-    assert_eq!(status["status"], "succeeded", "write {n}: {status}");
+    assert_eq!(status["status"], "succeeded", "{site:?} {n}: {status}");
     eprintln!(
-        "write {n}: crashed after {crashed_steps:?}, resume ran {resumed_steps:?}{}",
+        "{site:?} {n}: crashed after {crashed_steps:?}, resume ran {resumed_steps:?}{}",
         if refused {
             " after the operator's --rerun s3"
         } else {
@@ -185,30 +245,66 @@ fn crash_at(n: usize, expected_bindings: &[String]) -> bool {
     true
 }
 
-#[test]
-fn a_crash_at_every_checkpoint_write_resumes_to_the_same_result() {
+/// Crash at every occurrence of `site` in a run, one run per occurrence.
+fn enumerate_run(site: Site) {
     let expected = uncrashed_bindings();
     assert_eq!(expected, ["a=6 b=12 list=[6, 3] c=13 d=6-13"]);
     let mut n = 1;
-    while crash_at(n, &expected) {
+    while crash_at(site, n, &expected) {
         n += 1;
         assert!(
             n < MAX_CRASH_POINTS,
             "the run never finished without a crash"
         );
     }
-    // One write per step boundary at least: the enumeration saw them all.
-    assert!(
-        n > STEPS.len(),
-        "only {} crash points for {} steps",
-        n - 1,
-        STEPS.len()
-    );
+    let reached = n - 1;
+    if site.once_per_session() {
+        assert_eq!(reached, 1, "{site:?}: reached once, at the end of the run");
+    } else {
+        // One write per step boundary at least: the enumeration saw them all.
+        assert!(
+            reached > STEPS.len(),
+            "{site:?}: only {reached} crash points for {} steps",
+            STEPS.len()
+        );
+    }
 }
 
-/// Roll back a failed run with a crash at write `n`, then roll back again
-/// until done. `false` when the rollback finished without reaching write `n`.
-fn rollback_crash_at(n: usize) -> bool {
+#[test]
+fn a_crash_before_a_checkpoint_write_resumes_to_the_same_result() {
+    enumerate_run(Site::BeforeAppend);
+}
+
+#[test]
+fn a_crash_tearing_a_commit_log_append_resumes_to_the_same_result() {
+    enumerate_run(Site::TornAppend);
+}
+
+#[test]
+fn a_crash_after_a_commit_log_append_resumes_to_the_same_result() {
+    enumerate_run(Site::LogWritten);
+}
+
+#[test]
+fn a_crash_after_a_commit_log_fsync_resumes_to_the_same_result() {
+    enumerate_run(Site::LogSynced);
+}
+
+#[test]
+fn a_crash_with_the_commit_unflushed_in_sled_resumes_to_the_same_result() {
+    enumerate_run(Site::SledApplied);
+}
+
+#[test]
+fn a_crash_during_commit_log_compaction_resumes_to_the_same_result() {
+    enumerate_run(Site::CompactWritten);
+    enumerate_run(Site::CompactRenamed);
+}
+
+/// Roll back a failed run with a crash at the `n`th time it reaches `site`,
+/// then roll back again until done. `false` when the rollback finished
+/// without reaching it.
+fn rollback_crash_at(site: Site, n: usize) -> bool {
     let ws = Workspace::new();
     ws.reliability_fixture("rollback_crash.runbook");
     let out = ws
@@ -217,9 +313,7 @@ fn rollback_crash_at(n: usize) -> bool {
         .output();
     out.assert_code(1);
     let id = run_support::run_id(&out.all()).unwrap();
-    let first = ws
-        .cmd(["rollback", &id])
-        .env(CRASH_AT, n.to_string())
+    let first = armed(ws.cmd(["rollback", &id]), site, n)
         .env("ATTEMPT", "1")
         .output();
     if !aborted(&first) {
@@ -228,7 +322,11 @@ fn rollback_crash_at(n: usize) -> bool {
         assert_eq!(undone, ["u3", "u2", "u1"]);
         return false;
     }
-    let again = ws.cmd(["rollback", &id]).env("ATTEMPT", "2").output();
+    let again = ws
+        .cmd(["rollback", &id])
+        .env("ATTEMPT", "2")
+        .env(COMPACT_BYTES, "1")
+        .output();
     again.assert_code(0);
     let all = witness(&ws, "undone");
     let crashed = steps_of(&all, 1);
@@ -238,34 +336,58 @@ fn rollback_crash_at(n: usize) -> bool {
     assert_eq!(
         crashed,
         order[..crashed.len()].to_vec(),
-        "write {n}: {all:?}"
+        "{site:?} {n}: {all:?}"
     );
     assert_eq!(
         resumed,
         order[order.len() - resumed.len()..].to_vec(),
-        "write {n}: {all:?}"
+        "{site:?} {n}: {all:?}"
     );
     assert!(
         crashed.len() + resumed.len() <= order.len() + 1,
-        "write {n}: an undo the crashed rollback finished ran again: {all:?}"
+        "{site:?} {n}: an undo the crashed rollback finished ran again: {all:?}"
     );
     let status = ws.cmd(["status", &id, "--json"]).output();
     status.assert_code(0);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
-    assert_eq!(status["status"], "rolled-back", "write {n}: {status}");
-    eprintln!("rollback write {n}: crashed after {crashed:?}, then {resumed:?}");
+    assert_eq!(status["status"], "rolled-back", "{site:?} {n}: {status}");
+    eprintln!("rollback {site:?} {n}: crashed after {crashed:?}, then {resumed:?}");
     true
 }
 
-#[test]
-fn a_crash_at_every_checkpoint_write_of_a_rollback_resumes_it() {
+/// Crash a rollback at every occurrence of `site`, one rollback per occurrence.
+fn enumerate_rollback(site: Site) {
     let mut n = 1;
-    while rollback_crash_at(n) {
+    while rollback_crash_at(site, n) {
         n += 1;
         assert!(
             n < MAX_CRASH_POINTS,
             "the rollback never finished without a crash"
         );
     }
-    assert!(n > 3, "only {} crash points for three undos", n - 1);
+    let reached = n - 1;
+    if site.once_per_session() {
+        assert_eq!(reached, 1, "{site:?}: reached once, at the end of the rollback");
+    } else {
+        assert!(reached > 3, "{site:?}: only {reached} crash points for three undos");
+    }
+}
+
+#[test]
+fn a_crash_before_or_during_a_commit_log_append_of_a_rollback_resumes_it() {
+    enumerate_rollback(Site::BeforeAppend);
+    enumerate_rollback(Site::TornAppend);
+}
+
+#[test]
+fn a_crash_after_a_commit_log_append_of_a_rollback_resumes_it() {
+    enumerate_rollback(Site::LogWritten);
+    enumerate_rollback(Site::LogSynced);
+    enumerate_rollback(Site::SledApplied);
+}
+
+#[test]
+fn a_crash_during_commit_log_compaction_of_a_rollback_resumes_it() {
+    enumerate_rollback(Site::CompactWritten);
+    enumerate_rollback(Site::CompactRenamed);
 }

@@ -179,3 +179,54 @@ fn a_runaway_expression_is_stopped_by_the_step_timeout() {
     );
     assert!(!said.contains("interrupted"), "{said}");
 }
+
+#[test]
+fn a_slow_loop_of_cheap_operations_hits_the_evaluation_time_limit() {
+    // 100 000 calls, each splitting a 100 kB string into characters: far
+    // below the operation limit, but many minutes of work. The
+    // evaluation-time limit stops it.
+    let digits = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+    let expr = format!(
+        "{d}.map(|a| {d}.map(|b| {d}.map(|c| {d}.map(|e| {d}.map(|f| blob(100000, 120).as_string().to_chars().len())))))",
+        d = digits
+    );
+    let ws = Workspace::new();
+    runbook(&ws, &format!("step s \"Slow\" {{\n  let lens = {expr}\n}}"));
+    let out = ws.cmd(["run", "hostile.runbook"]).output();
+    assert_no_crash(&out);
+    out.assert_code(1);
+    let said = out.all();
+    assert!(said.contains("runbook::run::limit::eval_time"), "{said}");
+    assert!(
+        said.contains("computed for more than 10s"),
+        "names the limit: {said}"
+    );
+    // The diagnostic points at the expression, with its line and column.
+    assert!(said.contains("hostile.runbook:7:"), "names the line: {said}");
+    assert!(
+        !said.contains("runbook::run::timeout"),
+        "not the step timeout: {said}"
+    );
+}
+
+#[test]
+fn time_actions_spend_waiting_does_not_count_against_the_evaluation_time_limit() {
+    // One evaluation waiting 12s in total, inside `sh` and `sleep`: more
+    // than the evaluation-time limit, yet little Rhai time. After each wait
+    // a thousand cheap calls give the progress hook many chances to look at
+    // the clock.
+    let digits = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+    let expr = format!(
+        "[1, 2].map(|i| [sleep(3), sh(\"sleep 3; echo waited >> waits.txt\").code, {d}.map(|a| {d}.map(|b| {d}.map(|c| a + b + c)))])",
+        d = digits
+    );
+    let ws = Workspace::new();
+    runbook(
+        &ws,
+        &format!("# lint:allow(missing_undo) only waits\nstep s \"Waits\" {{\n  let codes = {expr}\n}}"),
+    );
+    let out = ws.cmd(["run", "hostile.runbook"]).output();
+    assert_no_crash(&out);
+    out.assert_code(0);
+    assert_eq!(ws.lines("waits.txt"), ["waited", "waited"]);
+}

@@ -2,7 +2,9 @@
 //! and then drops the connection unanswered, or answers 500; the step fails
 //! (the outcome is unknown to the client) and its retry — or a resume —
 //! sends the same idempotent write again and the cluster ends as intended,
-//! with the write applied once in effect.
+//! with the write applied once in effect. A `kube::create` whose answer was
+//! lost meets 409 AlreadyExists on its repeat and succeeds when the object
+//! is the one it asked for.
 
 // Tests unwrap: a panic with the value is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -135,4 +137,99 @@ fn a_500_after_a_lost_ack_converges_on_resume() {
         .output()
         .assert_code(0);
     converged(&sim);
+}
+
+/// Creates a ConfigMap with `kube::create` (not idempotent on the wire: a
+/// second POST meets 409 AlreadyExists).
+fn create_runbook(retry: &str) -> String {
+    format!(
+        r#"runbook "Lost create acks" {{
+  id    "T-REL-LOST-CREATE"
+  owner "tests"
+}}
+
+step create "Create the config" timeout 2m{retry} {{
+  undo kube::delete("production", "configmap/limits")
+  run kube::create("production", file("limits.yaml"))
+  expect kube::get("production", "configmap/limits").data.pool == "20" within 30s every 100ms
+}}
+"#
+    )
+}
+
+fn creates(sim: &KubeSim) -> usize {
+    sim.count_requests(|r| {
+        r.method == "POST"
+            && r.path.ends_with("/namespaces/production/configmaps")
+            && r.query_param("dryRun").is_none()
+    })
+}
+
+#[test]
+fn a_create_whose_answer_was_dropped_succeeds_on_step_retry() {
+    let sim = sim();
+    sim.faults()
+        .drop_after("POST", "/namespaces/production/configmaps", 1);
+    let ws = Workspace::new();
+    ws.write("create.runbook", &create_runbook(" retry 2 backoff 100ms"));
+    ws.write("limits.yaml", CONFIG);
+    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let (out, _) = ws.run("create.runbook", &["--kubeconfig", &kc]);
+    out.assert_code(0);
+    // The retry's POST met the object the lost one created, found it equal
+    // to the manifest, and took it as created.
+    assert_eq!(creates(&sim), 2);
+    assert_eq!(
+        sim.count_requests(|r| r.method == "POST" && r.status == 409),
+        1
+    );
+    assert!(
+        out.all().contains("already exists as in the manifest"),
+        "{}",
+        out.all()
+    );
+    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
+    assert_eq!(config["data"]["pool"], "20", "{config}");
+}
+
+#[test]
+fn a_create_answered_500_after_it_happened_succeeds_on_resume() {
+    let sim = sim();
+    sim.faults()
+        .fail_after("POST", "/namespaces/production/configmaps", 500, 1);
+    let ws = Workspace::new();
+    ws.write("create.runbook", &create_runbook(""));
+    ws.write("limits.yaml", CONFIG);
+    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let (out, id) = ws.run("create.runbook", &["--kubeconfig", &kc]);
+    out.assert_code(1);
+    assert!(out.all().contains("500"), "{}", out.all());
+    ws.cmd(["resume", &id, "--kubeconfig", &kc])
+        .output()
+        .assert_code(0);
+    assert_eq!(creates(&sim), 2);
+    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
+    assert_eq!(config["data"]["pool"], "20", "{config}");
+}
+
+#[test]
+fn a_create_that_meets_a_different_object_fails_naming_the_difference() {
+    let sim = sim();
+    sim.apply_yaml(&CONFIG.replace("\"20\"", "\"10\"")).unwrap();
+    let ws = Workspace::new();
+    ws.write("create.runbook", &create_runbook(""));
+    ws.write("limits.yaml", CONFIG);
+    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let (out, _) = ws.run("create.runbook", &["--kubeconfig", &kc]);
+    out.assert_code(1);
+    let said = out.all();
+    assert!(said.contains("runbook::run::kube::already_exists"), "{said}");
+    assert!(
+        said.contains("configmap/limits already exists in namespace production")
+            && said.contains(r#"data.pool is "10" (manifest: "20")"#),
+        "{said}"
+    );
+    // The object someone else made is left as it was.
+    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
+    assert_eq!(config["data"]["pool"], "10", "{config}");
 }

@@ -1,6 +1,7 @@
 //! No child outlives its runner: `kill -9` the runner while a step runs a
-//! long command and the command dies too (its process group and the
-//! parent-death signal), whether the shell `exec`s it or waits for it.
+//! long command and the command's whole process group dies too (the group's
+//! watcher sees the runner's end of its lifeline close), whether the shell
+//! `exec`s the command or waits for it.
 
 // Tests unwrap: a panic with the value is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -42,6 +43,34 @@ fn children_of(parent: i32) -> Vec<i32> {
     out
 }
 
+/// The process group of `pid`.
+fn group_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+        .and_then(|p| p.parse::<i32>().ok())
+        .unwrap()
+}
+
+/// The pids in process group `pgid`.
+fn group_members(pgid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+                .and_then(|p| p.parse::<i32>().ok())
+                == Some(pgid)
+        }) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
 /// Kills what is left of a failed test's command.
 struct Reap(Vec<i32>);
 
@@ -77,8 +106,19 @@ fn killed_runner_leaves_no_process(form: &str) {
         });
         command.extend(sleep);
     }
+    // The whole group: the shell, what it runs, and the watcher leading it.
+    let group = group_members(group_of(shell));
+    for pid in &group {
+        if !command.contains(pid) {
+            command.push(*pid);
+        }
+    }
     let _reap = Reap(command.clone());
     assert!(command.iter().all(|p| alive(*p)), "{command:?} run");
+    assert!(
+        !command.contains(&i32::try_from(runner.child.id()).unwrap()),
+        "the command has a group of its own"
+    );
 
     runner.kill9();
     ws.wait_until(&format!("{command:?} die with their runner"), || {

@@ -151,3 +151,47 @@ fn a_kubernetes_error_naming_the_secret_does_not_show_it() {
     outputs.extend(readers(&ws, &id));
     assert_nowhere(&ws, &outputs, &[token.to_string()]);
 }
+
+/// A three-line secret, e.g. a key file.
+const KEY: &str = "kA1-first-line-of-key\nkB2-second-line-of-key\nkC3-third-line-of-key";
+/// A secret read from a file usually ends in a newline; output shows it without.
+const PADDED: &str = "pd-5e8Qz/w+trailing\n";
+
+#[test]
+fn secrets_arriving_in_pieces_are_still_redacted() {
+    let ws = Workspace::new();
+    ws.reliability_fixture("secret_split.runbook");
+    let args = [
+        "--param".to_string(),
+        format!("token={TOKEN}"),
+        "--param".to_string(),
+        format!("key={KEY}"),
+        "--param".to_string(),
+        format!("padded={PADDED}"),
+        "--verbose".to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, id) = ws.run("secret_split.runbook", &args);
+    // The last step fails on purpose: its error output is shown.
+    out.assert_code(1);
+    let said = out.all();
+    // The commands ran and printed (redacted) what they were given.
+    for shown in ["out ***", "err ***", "url https://x/?t=***", "key:", "[***]"] {
+        assert!(said.contains(shown), "{shown:?} in:\n{said}");
+    }
+    assert!(said.contains("exited with code 3"), "{said}");
+
+    let mut needles = vec![
+        TOKEN.to_string(),
+        url_encoded(TOKEN),
+        url_encoded(TOKEN).to_lowercase(),
+        PADDED.trim_end().to_string(),
+        // Either half on its own: the long line must not be cut inside it.
+        TOKEN[..10].to_string(),
+        TOKEN[10..].to_string(),
+    ];
+    needles.extend(KEY.lines().map(str::to_string));
+    let mut outputs = vec![out];
+    outputs.extend(readers(&ws, &id));
+    assert_nowhere(&ws, &outputs, &needles);
+}

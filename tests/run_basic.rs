@@ -1,5 +1,5 @@
 //! A run that succeeds; a run that fails at step 3 and is resumed without
-//! re-running steps 1–2.
+//! re-running steps 1–2. On both state stores.
 
 // Tests unwrap: a panic with the value is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -9,9 +9,13 @@ mod run_support;
 
 use run_support::Workspace;
 
-#[test]
-fn a_run_that_succeeds_runs_every_step_once() {
-    let ws = Workspace::new();
+run_support::both_stores!(
+    a_run_that_succeeds_runs_every_step_once,
+    a_failed_run_resumes_at_the_failed_step,
+    the_state_flag_and_the_environment_variable_name_the_same_store,
+);
+
+fn a_run_that_succeeds_runs_every_step_once(ws: &Workspace) {
     ws.fixture("three_steps.runbook");
     ws.touch("gate");
     let (out, id) = ws.run("three_steps.runbook", &[]);
@@ -27,9 +31,7 @@ fn a_run_that_succeeds_runs_every_step_once() {
     assert!(runs[0].to_string().contains(&id));
 }
 
-#[test]
-fn a_failed_run_resumes_at_the_failed_step() {
-    let ws = Workspace::new();
+fn a_failed_run_resumes_at_the_failed_step(ws: &Workspace) {
     ws.fixture("three_steps.runbook");
     let (out, id) = ws.run("three_steps.runbook", &[]);
     out.assert_code(1);
@@ -55,12 +57,10 @@ fn a_failed_run_resumes_at_the_failed_step() {
     assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3"]);
 }
 
-#[test]
-fn the_state_flag_and_the_environment_variable_name_the_same_store() {
-    let ws = Workspace::new();
+fn the_state_flag_and_the_environment_variable_name_the_same_store(ws: &Workspace) {
     ws.fixture("three_steps.runbook");
     ws.touch("gate");
-    let state = ws.state.to_str().unwrap().to_string();
+    let state = ws.state_arg();
     let out = common::runbook(["run", "three_steps.runbook", "--state", &state])
         .current_dir(ws.dir.path())
         .output();

@@ -10,6 +10,12 @@ mod run_support;
 
 use run_support::Workspace;
 
+run_support::both_stores!(
+    a_changed_succeeded_step_stops_the_resume_naming_it,
+    a_changed_pending_step_is_used,
+    comments_and_layout_are_not_changes,
+);
+
 /// three_steps.runbook fails at s3 (no gate): s1 and s2 succeeded.
 fn failed_at_step_3(ws: &Workspace) -> String {
     ws.fixture("three_steps.runbook");
@@ -19,10 +25,8 @@ fn failed_at_step_3(ws: &Workspace) -> String {
     id
 }
 
-#[test]
-fn a_changed_succeeded_step_stops_the_resume_naming_it() {
-    let ws = Workspace::new();
-    let id = failed_at_step_3(&ws);
+fn a_changed_succeeded_step_stops_the_resume_naming_it(ws: &Workspace) {
+    let id = failed_at_step_3(ws);
     ws.edit(
         "three_steps.runbook",
         "echo s2 >> out.txt",
@@ -55,10 +59,8 @@ fn a_changed_succeeded_step_stops_the_resume_naming_it() {
     );
 }
 
-#[test]
-fn a_changed_pending_step_is_used() {
-    let ws = Workspace::new();
-    let id = failed_at_step_3(&ws);
+fn a_changed_pending_step_is_used(ws: &Workspace) {
+    let id = failed_at_step_3(ws);
     // Fix the failed step instead of opening the gate.
     ws.edit(
         "three_steps.runbook",
@@ -69,10 +71,8 @@ fn a_changed_pending_step_is_used() {
     assert_eq!(ws.lines("out.txt"), ["s1", "s2", "s3-fixed"]);
 }
 
-#[test]
-fn comments_and_layout_are_not_changes() {
-    let ws = Workspace::new();
-    let id = failed_at_step_3(&ws);
+fn comments_and_layout_are_not_changes(ws: &Workspace) {
+    let id = failed_at_step_3(ws);
     ws.edit(
         "three_steps.runbook",
         "step s1 \"First\" {",

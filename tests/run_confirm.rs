@@ -9,9 +9,13 @@ mod run_support;
 
 use run_support::Workspace;
 
-#[test]
-fn without_a_terminal_confirm_pauses_until_approved() {
-    let ws = Workspace::new();
+run_support::both_stores!(
+    without_a_terminal_confirm_pauses_until_approved,
+    approve_refuses_a_run_that_is_not_waiting,
+    yes_answers_and_the_journal_records_it,
+);
+
+fn without_a_terminal_confirm_pauses_until_approved(ws: &Workspace) {
     ws.fixture("confirm.runbook");
     let (out, id) = ws.run("confirm.runbook", &[]);
     out.assert_code(3);
@@ -42,9 +46,7 @@ fn without_a_terminal_confirm_pauses_until_approved() {
     assert!(status.stdout.contains("succeeded"), "{}", status.stdout);
 }
 
-#[test]
-fn approve_refuses_a_run_that_is_not_waiting() {
-    let ws = Workspace::new();
+fn approve_refuses_a_run_that_is_not_waiting(ws: &Workspace) {
     ws.fixture("confirm.runbook");
     let (out, id) = ws.run("confirm.runbook", &["--yes"]);
     out.assert_code(0);
@@ -53,9 +55,7 @@ fn approve_refuses_a_run_that_is_not_waiting() {
     assert!(approve.stderr.contains("waiting"), "{}", approve.stderr);
 }
 
-#[test]
-fn yes_answers_and_the_journal_records_it() {
-    let ws = Workspace::new();
+fn yes_answers_and_the_journal_records_it(ws: &Workspace) {
     ws.fixture("confirm.runbook");
     let (out, id) = ws.run("confirm.runbook", &["--yes"]);
     out.assert_code(0);

@@ -3,7 +3,7 @@
 //! every step ran, in order; a succeeded step never ran again; only the step
 //! running at a kill may have run twice.
 //!
-//! Trials are seeded (`RUNBOOK_TEST_SEED` replays a printed seed) and split
+//! On both state stores. Trials are seeded (`RUNBOOK_TEST_SEED` replays a printed seed) and split
 //! over several tests so they run in parallel.
 
 // Tests unwrap: a panic with the value is the failure report.
@@ -44,8 +44,8 @@ fn steps_written(ws: &Workspace) -> Vec<usize> {
 
 /// One trial: start, kill after a random number of lines (plus a random few
 /// milliseconds), resume (killing some resumes too) until the run succeeds.
-fn trial(rng: &mut Rng, trial: usize) {
-    let ws = Workspace::new();
+fn trial(like: &Workspace, rng: &mut Rng, trial: usize) {
+    let ws = like.fresh();
     ws.write("crash.runbook", &thirty_steps());
     // For each kill: the last step whose line was in the file when it died.
     let mut kills: Vec<usize> = Vec::new();
@@ -64,7 +64,12 @@ fn trial(rng: &mut Rng, trial: usize) {
         let before = ws.lines("out.txt").len();
         // The first attempt is always killed; later ones sometimes, up to 3 kills.
         let kill_this_one = kills.is_empty() || (kills.len() < 3 && rng.range(0, 3) != 0);
-        let mut runner = ws.spawn(&format!("attempt{attempt}"), &args);
+        let tag = format!("attempt{attempt}");
+        let mut runner = if kills.is_empty() {
+            ws.spawn(&tag, &args)
+        } else {
+            ws.spawn_after_kill(&tag, &args)
+        };
         if id.is_none() {
             id = Some(runner.wait_run_id());
         }
@@ -126,29 +131,33 @@ fn trial(rng: &mut Rng, trial: usize) {
     }
 }
 
-fn trials(label: &str) {
+/// Each trial gets a fresh workspace with the store of `like`.
+fn trials(like: &Workspace, label: &str) {
     let mut rng = Rng::from_env_or_clock(label);
     for t in 0..TRIALS_PER_TEST {
-        trial(&mut rng, t);
+        trial(like, &mut rng, t);
     }
 }
 
-#[test]
-fn kill_9_at_random_moments_then_resume_trials_1_to_5() {
-    trials("crash trials 1-5");
+run_support::both_stores!(
+    kill_9_at_random_moments_then_resume_trials_1_to_5,
+    kill_9_at_random_moments_then_resume_trials_6_to_10,
+    kill_9_at_random_moments_then_resume_trials_11_to_15,
+    kill_9_at_random_moments_then_resume_trials_16_to_20,
+);
+
+fn kill_9_at_random_moments_then_resume_trials_1_to_5(ws: &Workspace) {
+    trials(ws, "crash trials 1-5");
 }
 
-#[test]
-fn kill_9_at_random_moments_then_resume_trials_6_to_10() {
-    trials("crash trials 6-10");
+fn kill_9_at_random_moments_then_resume_trials_6_to_10(ws: &Workspace) {
+    trials(ws, "crash trials 6-10");
 }
 
-#[test]
-fn kill_9_at_random_moments_then_resume_trials_11_to_15() {
-    trials("crash trials 11-15");
+fn kill_9_at_random_moments_then_resume_trials_11_to_15(ws: &Workspace) {
+    trials(ws, "crash trials 11-15");
 }
 
-#[test]
-fn kill_9_at_random_moments_then_resume_trials_16_to_20() {
-    trials("crash trials 16-20");
+fn kill_9_at_random_moments_then_resume_trials_16_to_20(ws: &Workspace) {
+    trials(ws, "crash trials 16-20");
 }

@@ -1,4 +1,5 @@
-//! `--dry-run` prints effects instead of performing them and stores nothing.
+//! `--dry-run` prints effects instead of performing them and stores nothing,
+//! on either state store.
 
 // Tests unwrap: a panic with the value is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -8,9 +9,9 @@ mod run_support;
 
 use run_support::Workspace;
 
-#[test]
-fn dry_run_prints_effects_and_leaves_no_trace() {
-    let ws = Workspace::new();
+run_support::both_stores!(dry_run_prints_effects_and_leaves_no_trace,);
+
+fn dry_run_prints_effects_and_leaves_no_trace(ws: &Workspace) {
     ws.fixture("three_steps.runbook");
     let out = ws.cmd(["run", "three_steps.runbook", "--dry-run"]).output();
     out.assert_code(0);
@@ -28,8 +29,8 @@ fn dry_run_prints_effects_and_leaves_no_trace() {
     assert!(!ws.path("out.txt").exists(), "a command ran");
     assert!(ws.stored_runs().is_empty(), "a run was stored");
     assert!(
-        run_support::files_under(&ws.state).is_empty(),
-        "files in the store: {:?}",
+        !ws.store_holds_anything(),
+        "the store holds something; files: {:?}",
         run_support::files_under(&ws.state)
     );
 }

@@ -9,9 +9,9 @@ mod run_support;
 
 use run_support::Workspace;
 
-#[test]
-fn a_second_runner_is_refused_and_the_run_stays_observable() {
-    let ws = Workspace::new();
+run_support::both_stores!(a_second_runner_is_refused_and_the_run_stays_observable,);
+
+fn a_second_runner_is_refused_and_the_run_stays_observable(ws: &Workspace) {
     ws.fixture("blocking.runbook");
     let mut runner = ws.spawn("runner", &["run", "blocking.runbook"]);
     let id = runner.wait_run_id();

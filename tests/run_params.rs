@@ -8,8 +8,16 @@ mod run_support;
 
 use run_support::Workspace;
 
-fn refused(args: &[&str], mentions: &[&str]) {
-    let ws = Workspace::new();
+run_support::both_stores!(
+    a_missing_required_param_is_named,
+    a_value_of_the_wrong_type_is_named_with_the_type,
+    an_unknown_param_is_named,
+    a_param_without_a_value_is_an_error,
+    good_params_are_used,
+    a_failing_default_is_a_diagnostic_with_the_actions_message_and_help,
+);
+
+fn refused(ws: &Workspace, args: &[&str], mentions: &[&str]) {
     ws.fixture("params.runbook");
     let out = ws.cmd(["run", "params.runbook"]).args(args).output();
     out.assert_code(2);
@@ -29,36 +37,36 @@ fn refused(args: &[&str], mentions: &[&str]) {
     assert!(ws.stored_runs().is_empty(), "a run was stored");
 }
 
-#[test]
-fn a_missing_required_param_is_named() {
-    refused(&[], &["replicas"]);
+fn a_missing_required_param_is_named(ws: &Workspace) {
+    refused(ws, &[], &["replicas"]);
 }
 
-#[test]
-fn a_value_of_the_wrong_type_is_named_with_the_type() {
-    refused(&["--param", "replicas=five"], &["replicas", "int", "five"]);
+fn a_value_of_the_wrong_type_is_named_with_the_type(ws: &Workspace) {
     refused(
+        ws,
+        &["--param", "replicas=five"],
+        &["replicas", "int", "five"],
+    );
+    refused(
+        ws,
         &["--param", "replicas=3", "--param", "dry=maybe"],
         &["dry", "bool"],
     );
 }
 
-#[test]
-fn an_unknown_param_is_named() {
+fn an_unknown_param_is_named(ws: &Workspace) {
     refused(
+        ws,
         &["--param", "replicas=3", "--param", "replica=4"],
         &["replica"],
     );
 }
 
-#[test]
-fn a_param_without_a_value_is_an_error() {
-    refused(&["--param", "replicas"], &["replicas", "="]);
+fn a_param_without_a_value_is_an_error(ws: &Workspace) {
+    refused(ws, &["--param", "replicas"], &["replicas", "="]);
 }
 
-#[test]
-fn good_params_are_used() {
-    let ws = Workspace::new();
+fn good_params_are_used(ws: &Workspace) {
     ws.fixture("params.runbook");
     let (out, _) = ws.run(
         "params.runbook",
@@ -68,9 +76,7 @@ fn good_params_are_used() {
     assert_eq!(ws.lines("out.txt"), ["api=3"]);
 }
 
-#[test]
-fn a_failing_default_is_a_diagnostic_with_the_actions_message_and_help() {
-    let ws = Workspace::new();
+fn a_failing_default_is_a_diagnostic_with_the_actions_message_and_help(ws: &Workspace) {
     ws.write(
         "env_default.runbook",
         r#"runbook "Env default" {

@@ -27,10 +27,10 @@ step count "Count connections" {
 }
 "#;
 
-#[test]
-fn a_bad_sql_statement_points_into_the_sql_text() {
+run_support::both_stores!(a_bad_sql_statement_points_into_the_sql_text);
+
+fn a_bad_sql_statement_points_into_the_sql_text(ws: &Workspace) {
     let db = pg_harness::database("run_pg_error").unwrap();
-    let ws = Workspace::new();
     ws.write("bad-sql.runbook", RUNBOOK);
     let url = db.url();
     let (out, _id) = ws.run("bad-sql.runbook", &["--param", &format!("db_url={url}")]);

@@ -9,13 +9,16 @@ mod run_support;
 
 use run_support::Workspace;
 
+run_support::both_stores!(
+    the_quickstart_runs_end_to_end_and_rolls_back,
+    the_quickstart_waits_for_a_confirmation_without_yes,
+);
+
 fn quickstart() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/runbooks/quickstart.runbook").to_string()
 }
 
-#[test]
-fn the_quickstart_runs_end_to_end_and_rolls_back() {
-    let ws = Workspace::new();
+fn the_quickstart_runs_end_to_end_and_rolls_back(ws: &Workspace) {
     let workdir = ws.path("scratch");
     let workdir_param = format!("workdir={}", workdir.display());
     let (out, id) = ws.run(&quickstart(), &["--param", &workdir_param, "--yes"]);
@@ -47,9 +50,7 @@ fn the_quickstart_runs_end_to_end_and_rolls_back() {
     assert!(!workdir.exists(), "the undos removed the scratch directory");
 }
 
-#[test]
-fn the_quickstart_waits_for_a_confirmation_without_yes() {
-    let ws = Workspace::new();
+fn the_quickstart_waits_for_a_confirmation_without_yes(ws: &Workspace) {
     let workdir = ws.path("scratch");
     let workdir_param = format!("workdir={}", workdir.display());
     let (out, id) = ws.run(&quickstart(), &["--param", &workdir_param]);

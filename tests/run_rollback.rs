@@ -9,6 +9,11 @@ mod run_support;
 
 use run_support::Workspace;
 
+run_support::both_stores!(
+    undos_run_in_reverse_order_then_the_rollback_block,
+    a_killed_rollback_resumes_without_repeating_finished_undos,
+);
+
 /// rollback.runbook fails in step four, after registering its undo.
 fn failed_at_four(ws: &Workspace) -> String {
     ws.fixture("rollback.runbook");
@@ -18,10 +23,8 @@ fn failed_at_four(ws: &Workspace) -> String {
     id
 }
 
-#[test]
-fn undos_run_in_reverse_order_then_the_rollback_block() {
-    let ws = Workspace::new();
-    let id = failed_at_four(&ws);
+fn undos_run_in_reverse_order_then_the_rollback_block(ws: &Workspace) {
+    let id = failed_at_four(ws);
     ws.touch("release");
     ws.cmd(["rollback", &id]).output().assert_code(0);
     assert_eq!(
@@ -49,10 +52,8 @@ fn undos_run_in_reverse_order_then_the_rollback_block() {
     assert_eq!(ws.lines("out.txt").len(), 10);
 }
 
-#[test]
-fn a_killed_rollback_resumes_without_repeating_finished_undos() {
-    let ws = Workspace::new();
-    let id = failed_at_four(&ws);
+fn a_killed_rollback_resumes_without_repeating_finished_undos(ws: &Workspace) {
+    let id = failed_at_four(ws);
     let mut runner = ws.spawn("rollback1", &["rollback", &id]);
     ws.wait_until("undo of two starts", || {
         ws.lines("out.txt").contains(&"undo-two-start".to_string())
@@ -64,7 +65,7 @@ fn a_killed_rollback_resumes_without_repeating_finished_undos() {
     );
 
     ws.touch("release");
-    ws.cmd(["rollback", &id]).output().assert_code(0);
+    ws.after_kill(&["rollback", &id]).assert_code(0);
     assert_eq!(
         ws.lines("out.txt")[4..],
         [

@@ -11,6 +11,11 @@ mod run_support;
 use common::Output;
 use run_support::{contains, Workspace};
 
+run_support::both_stores!(
+    a_secret_param_is_never_written_or_shown,
+    a_step_binding_holding_a_secret_is_refused_without_showing_it,
+);
+
 const TOKEN: &str = "s3cr3t-Tok3n-4f9a1c";
 
 fn assert_not_shown(outputs: &[Output]) {
@@ -29,17 +34,12 @@ fn assert_not_shown(outputs: &[Output]) {
 }
 
 fn assert_not_stored(ws: &Workspace) {
-    assert!(
-        !run_support::files_under(&ws.state).is_empty(),
-        "the run was stored"
-    );
-    let leaked = ws.state_files_containing(TOKEN.as_bytes());
+    assert!(ws.store_holds_anything(), "the run was stored");
+    let leaked = ws.stored_places_containing(TOKEN);
     assert!(leaked.is_empty(), "the secret is in {leaked:?}");
 }
 
-#[test]
-fn a_secret_param_is_never_written_or_shown() {
-    let ws = Workspace::new();
+fn a_secret_param_is_never_written_or_shown(ws: &Workspace) {
     ws.fixture("secret.runbook");
     let token_param = format!("token={TOKEN}");
     let (out, id) = ws.run("secret.runbook", &["--param", &token_param]);
@@ -74,7 +74,7 @@ fn a_secret_param_is_never_written_or_shown() {
     );
     shown.push(out);
     assert_not_shown(&shown);
-    assert_not_stored(&ws);
+    assert_not_stored(ws);
 
     // Not stored, so not restored: resuming needs it again.
     ws.edit(
@@ -92,12 +92,10 @@ fn a_secret_param_is_never_written_or_shown() {
     let with = ws.cmd(["resume", &id, "--param", &token_param]).output();
     with.assert_code(0);
     assert_not_shown(&[without, with]);
-    assert_not_stored(&ws);
+    assert_not_stored(ws);
 }
 
-#[test]
-fn a_step_binding_holding_a_secret_is_refused_without_showing_it() {
-    let ws = Workspace::new();
+fn a_step_binding_holding_a_secret_is_refused_without_showing_it(ws: &Workspace) {
     ws.write(
         "bind.runbook",
         "runbook \"Bind\" {\n  id \"T-RUN-BIND\"\n  owner \"tests\"\n}\n\nparam token: secret\n\n\
@@ -111,5 +109,5 @@ fn a_step_binding_holding_a_secret_is_refused_without_showing_it() {
         out.stderr
     );
     assert_not_shown(&[out]);
-    assert_not_stored(&ws);
+    assert_not_stored(ws);
 }

@@ -10,6 +10,11 @@ mod run_support;
 
 use run_support::Workspace;
 
+run_support::both_stores!(
+    a_step_timeout_kills_the_command_and_its_children,
+    ctrl_c_stops_the_command_and_the_run_resumes,
+);
+
 /// Whether `pid` is gone (or a zombie nobody reaped yet).
 fn dead(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -31,9 +36,7 @@ fn background_pid(ws: &Workspace) -> i32 {
     pid.unwrap_or_default()
 }
 
-#[test]
-fn a_step_timeout_kills_the_command_and_its_children() {
-    let ws = Workspace::new();
+fn a_step_timeout_kills_the_command_and_its_children(ws: &Workspace) {
     ws.fixture("timeout.runbook");
     let (out, id) = ws.run("timeout.runbook", &[]);
     out.assert_code(1);
@@ -44,16 +47,14 @@ fn a_step_timeout_kills_the_command_and_its_children() {
         out.all()
     );
     assert_eq!(ws.lines("out.txt"), ["started"]);
-    let bg = background_pid(&ws);
+    let bg = background_pid(ws);
     ws.wait_until("the background child is gone", || dead(bg));
 
     let status = ws.cmd(["status", &id]).output();
     assert!(status.stdout.contains("failed"), "{}", status.stdout);
 }
 
-#[test]
-fn ctrl_c_stops_the_command_and_the_run_resumes() {
-    let ws = Workspace::new();
+fn ctrl_c_stops_the_command_and_the_run_resumes(ws: &Workspace) {
     ws.fixture("blocking.runbook");
     let mut runner = ws.spawn("runner", &["run", "blocking.runbook"]);
     let id = runner.wait_run_id();

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cargo_benches
+from . import cargo_benches, pg_store
 from .measure import Command, MeasureError, Timer, SYNC_CALLS, fsync_seconds, peak_rss_mib, run_once, syscall_counts
 from .report import Row, at_least, at_most, seconds, speedup
 from .workloads import Pair, Sizes
@@ -366,6 +366,7 @@ class Suite:
 
     def all(self) -> Results:
         self.steps()
+        pg_store.measure(self)  # after steps(): it compares with sled's figures
         self.resume()
         self.lint()
         self.rust_benches()

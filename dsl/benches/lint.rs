@@ -69,7 +69,7 @@ fn lint_once(text: &str, checker: &Checker<'_>, classes: &CallClasses, t: &mut T
     let start = Instant::now();
     let rb = runbook_dsl::parse(text).expect("the generated runbook parses");
     let parsed = Instant::now();
-    let errors = checker.check(&rb).errors.len();
+    let errors = checker.errors(&rb).len();
     let checked = Instant::now();
     let warnings = lint_with(&rb, classes).len();
     t.parse += parsed - start;
@@ -82,6 +82,25 @@ fn main() {
     let table = support::table();
     let checker = Checker::new(&table);
     let classes = CallClasses::new(&table);
+
+    // `--profile [STEPS]`: one pass over one file and nothing else, for
+    // `valgrind --tool=callgrind target/release/deps/lint-… --profile`.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--profile") {
+        let steps = args
+            .get(at + 1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000);
+        let text = runbook(steps);
+        let mut t = Timings {
+            parse: Duration::ZERO,
+            check: Duration::ZERO,
+            lint: Duration::ZERO,
+        };
+        let problems = lint_once(&text, &checker, &classes, &mut t);
+        println!("{steps} steps, {} bytes, {problems} problem(s)", text.len());
+        return;
+    }
 
     // One big file, one core.
     let big = runbook(10_000);

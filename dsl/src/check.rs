@@ -21,6 +21,7 @@ mod error;
 mod metadata;
 mod names;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::ast::*;
@@ -28,6 +29,7 @@ use crate::duration;
 use crate::fingerprint::step_fingerprint;
 use crate::rhai_map::{rhai_source, rhai_span};
 use crate::signature::SignatureTable;
+use cache::Outcome;
 pub use engine::{compile_engine, limits};
 pub use error::CheckError;
 use names::Names;
@@ -110,7 +112,6 @@ impl<'t> Checker<'t> {
         let mut pass = Pass {
             checker: self,
             errors: Vec::new(),
-            usable_names: HashMap::new(),
         };
         pass.runbook(rb);
         let mut errors = pass.errors;
@@ -122,8 +123,6 @@ impl<'t> Checker<'t> {
 struct Pass<'c, 't> {
     checker: &'c Checker<'t>,
     errors: Vec<CheckError>,
-    /// Binding names already tried as Rhai variables.
-    usable_names: HashMap<String, bool>,
 }
 
 impl Pass<'_, '_> {
@@ -145,10 +144,8 @@ impl Pass<'_, '_> {
                 });
             }
             if let Some(default) = &p.default {
-                if let Some(compiled) = self.compile(default, &globals) {
-                    if let Ok(ast) = compiled.as_ref() {
-                        defaults::check(p, ast, &mut self.errors);
-                    }
+                if let Some(ast) = self.compile_expr(default, &globals, true) {
+                    defaults::check(p, &ast, &mut self.errors);
                 }
             }
             params.entry(&p.name.name).or_insert(p.name.span);
@@ -310,17 +307,14 @@ impl Pass<'_, '_> {
 
     /// A name a binding introduces must be usable from Rhai.
     fn binding(&mut self, name: &Ident) {
-        let usable = *self
-            .usable_names
-            .entry(name.name.clone())
-            .or_insert_with(|| {
-                let mut scope = rhai::Scope::new();
-                scope.push_dynamic(name.name.clone(), rhai::Dynamic::UNIT);
-                self.checker
-                    .engine
-                    .compile_expression_with_scope(&scope, &name.name)
-                    .is_ok()
-            });
+        let engine = &self.checker.engine;
+        let usable = self.checker.cache.usable_name(&name.name, || {
+            let mut scope = rhai::Scope::new();
+            scope.push_dynamic(name.name.clone(), rhai::Dynamic::UNIT);
+            engine
+                .compile_expression_with_scope(&scope, &name.name)
+                .is_ok()
+        });
         if !usable {
             self.errors.push(CheckError::ReservedName {
                 name: name.name.clone(),
@@ -346,35 +340,80 @@ impl Pass<'_, '_> {
     }
 
     /// Compile `expr` with the names visible here and check its calls.
-    /// Returns the AST when it compiled.
-    fn compile(&mut self, expr: &Expr, names: &Names) -> Option<cache::Compiled> {
+    fn compile(&mut self, expr: &Expr, names: &Names) {
+        self.compile_expr(expr, names, false);
+    }
+
+    /// [`Pass::compile`], returning the AST when `expr` compiled and
+    /// `want_ast` asks for it (param defaults, which are evaluated).
+    fn compile_expr(&mut self, expr: &Expr, names: &Names, want_ast: bool) -> Option<rhai::AST> {
         let source = rhai_source(expr);
         let used = names.used_in(&source);
-        let key = format!("{}\u{0}{}", used.join(","), source);
-        let engine = &self.checker.engine;
-        let compiled = self.checker.cache.get_or_compile(key, || {
-            let mut scope = rhai::Scope::new();
-            for name in &used {
-                scope.push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
+        let key = cache::key(&used, &source);
+        if let Some(hit) = self.checker.cache.get(&key) {
+            match &*hit {
+                Outcome::Clean if !want_ast => return None,
+                Outcome::Clean => {} // compiled again below, for the AST
+                Outcome::Compiled(ast) => {
+                    self.check_calls(ast, expr, names, &used);
+                    return want_ast.then(|| ast.clone());
+                }
+                Outcome::Failed(e) => {
+                    let error = self.rhai_error(expr, e);
+                    self.errors.push(error);
+                    return None;
+                }
             }
-            engine.compile_expression_with_scope(&scope, source.as_ref())
-        });
-        match compiled.as_ref() {
+        }
+        let mut scope = rhai::Scope::new();
+        for name in &used {
+            scope.push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
+        }
+        let compiled = self
+            .checker
+            .engine
+            .compile_expression_with_scope(&scope, source.as_ref());
+        match compiled {
             Ok(ast) => {
-                calls::check(
-                    ast,
-                    expr,
-                    self.checker.table,
-                    &|n| names.contains(n),
-                    &mut self.errors,
-                );
-                Some(compiled)
+                let clean = self.check_calls(&ast, expr, names, &used);
+                let wanted = want_ast.then(|| ast.clone());
+                let outcome = if clean {
+                    Outcome::Clean
+                } else {
+                    Outcome::Compiled(ast)
+                };
+                self.checker.cache.insert(key, outcome);
+                wanted
             }
             Err(e) => {
-                self.errors.push(self.rhai_error(expr, e));
+                let error = self.rhai_error(expr, &e);
+                self.errors.push(error);
+                self.checker.cache.insert(key, Outcome::Failed(e));
                 None
             }
         }
+    }
+
+    /// Check the calls of `ast`, compiled from `expr` with the visible names
+    /// `used`. True when it found nothing and only asked about those names,
+    /// so that it would find nothing for any expression with the same key.
+    fn check_calls(&mut self, ast: &rhai::AST, expr: &Expr, names: &Names, used: &[&str]) -> bool {
+        let beyond_key = Cell::new(false);
+        let is_variable = |n: &str| {
+            if !used.contains(&n) {
+                beyond_key.set(true);
+            }
+            names.contains(n)
+        };
+        let before = self.errors.len();
+        calls::check(
+            ast,
+            expr,
+            self.checker.table,
+            &is_variable,
+            &mut self.errors,
+        );
+        self.errors.len() == before && !beyond_key.get()
     }
 
     fn rhai_error(&self, expr: &Expr, e: &rhai::ParseError) -> CheckError {

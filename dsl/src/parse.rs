@@ -1,12 +1,16 @@
 //! Text → [`Runbook`].
 //!
-//! Three stages: a linear delimiter pre-pass (`delimiters`: nesting cap,
-//! unclosed brackets and strings reported where they open), the pest grammar
-//! (`grammar.pest`), and the conversion of pest pairs into the AST
-//! (`convert`), the one place that sees pest types.
+//! A linear delimiter pre-pass (`delimiters`: nesting cap, unclosed brackets
+//! and strings reported where they open), then the fast path (`fast`: a
+//! hand-written recognizer of the grammar that builds the AST directly). When
+//! the fast path cannot answer (a syntax or conversion error), the pest
+//! grammar (`grammar.pest`, the specification) parses again and `convert`
+//! turns its pairs into the AST or reports the error; `convert` and
+//! `statements` are the only code that sees pest types.
 
 mod convert;
 mod delimiters;
+mod fast;
 mod grammar;
 mod statements;
 mod strings;
@@ -24,6 +28,15 @@ pub use delimiters::MAX_NESTING;
 /// and carry the exact span; the first error stops the parse.
 pub fn parse(source: &str) -> Result<Runbook, ParseError> {
     delimiters::check(source)?;
+    match fast::parse(source) {
+        Some(rb) => Ok(rb),
+        None => with_grammar(source),
+    }
+}
+
+/// The pest path: what [`parse`] gives when the fast path cannot answer, and
+/// what the fast path is tested against.
+fn with_grammar(source: &str) -> Result<Runbook, ParseError> {
     let file = RunbookParser::parse(Rule::file, source)
         .map_err(|e| syntax_error::translate(source, &e))?;
     convert::runbook(source, file)

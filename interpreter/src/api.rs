@@ -183,6 +183,8 @@ pub async fn start(src: Source, opts: Options) -> Result<Finished, Refused> {
         rollback: None,
         error: None,
         next_seq: 0,
+        started_by: Some(crate::record::current_user()),
+        host: Some(crate::store::lock::host_name()),
     };
     let steps = src.runbook.steps().count();
     let session = if opts.dry_run {
@@ -267,13 +269,22 @@ fn create(store: &dyn Store, run: &mut RunRecord) -> Result<Box<dyn RunSession>,
 }
 
 /// Run `f` on a blocking thread (Rhai never runs on the async workers),
-/// cancelling the run on SIGINT/SIGTERM.
+/// cancelling the run on SIGINT/SIGTERM, and when the store says the run
+/// may no longer be this process's (a lost lease): the step in flight stops
+/// and the next commit fails, so no effect runs that could not be recorded.
 async fn execute(
     mut exec: Executor,
     f: fn(&mut Executor) -> Result<Outcome, StoreError>,
 ) -> Result<Outcome, Refused> {
     let cancel = exec.cancel.clone();
+    let lease_lost = exec.session.as_ref().and_then(|s| s.lease_lost());
     let signals = tokio::spawn(async move {
+        let lost = async {
+            match lease_lost {
+                Some(t) => t.cancelled().await,
+                None => std::future::pending::<()>().await,
+            }
+        };
         let term = async {
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
                 Ok(mut s) => {
@@ -285,6 +296,7 @@ async fn execute(
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term => {}
+            _ = lost => {}
         }
         cancel.cancel();
     });

@@ -110,6 +110,22 @@ pub fn from_rhai(err: &EvalAltResult, expr: &Expr, stmt_span: Span) -> RunDiagno
         } else {
             expr.span
         });
+    if crate::engine::is_eval_time_exceeded(inner) {
+        let limit = crate::engine::limits::EVAL_TIME.as_secs();
+        return RunDiagnostic::new(
+            "runbook::run::limit::eval_time",
+            format!("this expression computed for more than {limit}s"),
+        )
+        // The whole expression: where in it the clock ran out says little.
+        .at(
+            if expr.span.is_empty() { stmt_span } else { expr.span },
+            format!("still evaluating after {limit}s"),
+        )
+        .help(
+            "an expression may compute for 10s (time its actions wait does not count); \
+             move heavy work into `sh`, or compute less",
+        );
+    }
     let (code, help) = match inner {
         EvalAltResult::ErrorVariableNotFound(..) => (
             "runbook::run::unknown_variable",

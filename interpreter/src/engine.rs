@@ -19,14 +19,31 @@ pub mod limits {
     pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
     pub const MAX_ARRAY_SIZE: usize = 1_000_000;
     pub const MAX_MAP_SIZE: usize = 100_000;
+    /// Wall-clock time one evaluation may spend in Rhai itself. Time its
+    /// actions spend waiting (`sh`, Kubernetes, PostgreSQL, `sleep`) does not
+    /// count: they pause the clock. Catches cheap-operation loops that stay
+    /// under [`MAX_OPERATIONS`] but would run for minutes (each operation
+    /// copying a large string, say).
+    pub const EVAL_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 }
 
 /// The value the progress hook terminates evaluation with.
 pub const INTERRUPT_TOKEN: &str = "runbook:interrupted";
 
+/// The value the progress hook terminates an evaluation with when it has
+/// spent more than [`limits::EVAL_TIME`] in Rhai.
+pub const EVAL_TIME_TOKEN: &str = "runbook:eval-time";
+
+/// Whether `err` is an evaluation stopped for exceeding [`limits::EVAL_TIME`].
+pub fn is_eval_time_exceeded(err: &rhai::EvalAltResult) -> bool {
+    matches!(err, rhai::EvalAltResult::ErrorTerminated(token, _)
+        if token.read_lock::<rhai::ImmutableString>().is_some_and(|t| t.as_str() == EVAL_TIME_TOKEN))
+}
+
 /// An engine with the stdlib bound to `ctx`, the limits, and a progress hook
 /// that stops evaluation when `ctx` says the step is cancelled or past its
-/// deadline.
+/// deadline, or when the evaluation timed by `ctx.eval_clock` has spent more
+/// than [`limits::EVAL_TIME`] in Rhai.
 pub fn build(ctx: Arc<ActionContext>) -> Engine {
     let mut engine = Engine::new();
     engine
@@ -50,8 +67,12 @@ pub fn build(ctx: Arc<ActionContext>) -> Engine {
     let calls = std::sync::atomic::AtomicU64::new(0);
     engine.on_progress(move |_ops| {
         let n = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % 1024 == 0 && hook.interrupted().is_some() {
+        if n % 1024 != 0 {
+            None
+        } else if hook.interrupted().is_some() {
             Some(Dynamic::from(INTERRUPT_TOKEN))
+        } else if hook.eval_clock.elapsed() > limits::EVAL_TIME {
+            Some(Dynamic::from(EVAL_TIME_TOKEN))
         } else {
             None
         }

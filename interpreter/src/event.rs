@@ -36,6 +36,17 @@ pub enum EventKind {
     RunResumed {
         pid: u32,
     },
+    /// A runner took the run over from one whose lease had expired (it died
+    /// or lost its store connection without releasing the run).
+    RunTakenOver {
+        /// The previous holder.
+        pid: u32,
+        host: String,
+        /// When the previous holder took the run.
+        since: String,
+        /// When its lease expired.
+        expired: String,
+    },
     StepStarted {
         step: String,
         index: usize,

@@ -135,6 +135,13 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// Run-wide counter ordering step successes and undo registrations.
     pub next_seq: u64,
+    /// Who started the run (user name); absent in runs started before it
+    /// was recorded.
+    #[serde(default)]
+    pub started_by: Option<String>,
+    /// The host the run was started on.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 /// A registered compensation (`undo`), stored with its step.
@@ -222,6 +229,17 @@ impl StepRecord {
             rollback: false,
         }
     }
+}
+
+/// The user running this process: its login name, else `$USER`, else its uid.
+pub fn current_user() -> String {
+    let uid = nix::unistd::getuid();
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 /// The current time as RFC 3339 (UTC, milliseconds).

@@ -50,4 +50,8 @@ impl EventSink for RunSink {
     fn add_secret(&self, secret: &str) {
         self.out.redactor().add(secret);
     }
+
+    fn safe_cut(&self, text: &[u8]) -> usize {
+        self.out.redactor().safe_cut(text)
+    }
 }

@@ -24,6 +24,8 @@ fn run_record(id: &str) -> RunRecord {
         rollback: None,
         error: None,
         next_seq: 0,
+        started_by: None,
+        host: None,
     }
 }
 
@@ -134,8 +136,13 @@ fn a_missing_run_record_or_checkpoint_is_corruption() {
     let err = store.open("r4").unwrap().load().unwrap_err();
     assert!(err.to_string().contains("run record is missing"), "{err}");
 
+    // The commit log rebuilds a missing database; without both, nothing can.
     drop(store.create(&run_record("r5")).unwrap());
     std::fs::remove_dir_all(store.run_dir("r5").join("checkpoint")).unwrap();
+    let (run, _) = store.open("r5").unwrap().load().unwrap();
+    assert_eq!(run.id, "r5");
+    std::fs::remove_dir_all(store.run_dir("r5").join("checkpoint")).unwrap();
+    std::fs::remove_file(store.run_dir("r5").join("commits.log")).unwrap();
     let err = store.open("r5").err().unwrap();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
 }

@@ -1,7 +1,5 @@
 //! `runbook approve RUN`: answer yes to the confirm a waiting run is paused at.
 
-use runbook_interpreter::Store;
-
 use super::run_report;
 use super::{exit, run_state};
 use crate::cli::ApproveArgs;

@@ -52,7 +52,7 @@ pub fn lint_file(file: SourceFile, checker: &Checker<'_>, classes: &CallClasses)
     match runbook_dsl::parse(&text) {
         Err(e) => diagnostics.push((offset(&e), Box::new(e))),
         Ok(rb) => {
-            for e in checker.check(&rb).errors {
+            for e in checker.errors(&rb) {
                 diagnostics.push((offset(&e), Box::new(e)));
             }
             for w in runbook_dsl::lint::lint_with(&rb, classes) {

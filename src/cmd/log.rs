@@ -1,7 +1,6 @@
 //! `runbook log RUN [--json]`: a run's journal.
 
 use runbook_interpreter::event::{Event, EventKind};
-use runbook_interpreter::Store;
 
 use super::run_report::render;
 use super::{exit, run_state};
@@ -47,6 +46,14 @@ fn line(e: &Event) -> String {
             format!("run started: {title} ({steps} steps)")
         }
         EventKind::RunResumed { pid } => format!("run resumed (pid {pid})"),
+        EventKind::RunTakenOver {
+            pid,
+            host,
+            since,
+            expired,
+        } => format!(
+            "run taken over from pid {pid} on {host} (holder since {since}, lease expired {expired})"
+        ),
         EventKind::StepStarted {
             step,
             index,

@@ -1,32 +1,29 @@
 //! Which state store the run commands use, and finding a run by id.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use runbook_interpreter::{RunDiagnostic, SledStore, Store};
+use runbook_interpreter::store::{open_store, StoreSpec};
+use runbook_interpreter::{RunDiagnostic, Store};
 
 use crate::cli::StateArgs;
 
-/// The store named by `--state` / `RUNBOOK_STATE`, else the default directory.
-pub fn open(args: &StateArgs) -> Result<Arc<SledStore>, RunDiagnostic> {
-    let dir = match &args.state {
-        Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
-            return Err(RunDiagnostic::new(
-                "runbook::store::unsupported",
-                "a PostgreSQL state store is not available yet",
-            )
-            .help("use a directory for --state"))
-        }
-        Some(s) => PathBuf::from(s),
-        None => runbook_interpreter::state_dir::default_state_dir().ok_or_else(|| {
-            RunDiagnostic::new(
-                "runbook::store::no_default",
-                "no state directory: neither XDG_STATE_HOME nor HOME is set",
-            )
-            .help("pass --state DIR or set RUNBOOK_STATE")
-        })?,
+/// The store named by `--state` / `RUNBOOK_STATE` (a `postgres://` or
+/// `postgresql://` URL selects the PostgreSQL store, anything else is a
+/// state directory), else the default directory.
+pub fn open(args: &StateArgs) -> Result<Arc<dyn Store>, RunDiagnostic> {
+    let spec = match &args.state {
+        Some(s) => StoreSpec::parse(s),
+        None => StoreSpec::Directory(
+            runbook_interpreter::state_dir::default_state_dir().ok_or_else(|| {
+                RunDiagnostic::new(
+                    "runbook::store::no_default",
+                    "no state directory: neither XDG_STATE_HOME nor HOME is set",
+                )
+                .help("pass --state DIR or set RUNBOOK_STATE")
+            })?,
+        ),
     };
-    Ok(Arc::new(SledStore::new(dir)))
+    open_store(&spec).map_err(|e| runbook_interpreter::api::store_diagnostic(&e))
 }
 
 /// The run `given` names: an exact id, or the one run whose id ends with it
@@ -66,7 +63,7 @@ pub fn find_run(store: &dyn Store, given: &str) -> Result<String, RunDiagnostic>
 
 /// The store and the run named on the command line, or the exit code after
 /// the reason was rendered (for the commands that act on one existing run).
-pub fn open_run(state: &StateArgs, given: &str) -> Result<(Arc<SledStore>, String), u8> {
+pub fn open_run(state: &StateArgs, given: &str) -> Result<(Arc<dyn Store>, String), u8> {
     let fail = |d: RunDiagnostic| {
         super::run_report::render(Box::new(d), &None);
         super::exit::USAGE

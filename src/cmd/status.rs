@@ -1,6 +1,7 @@
 //! `runbook status [RUN]` and `runbook runs`: read without locking, so they
 //! work while a run is in progress.
 
+use runbook_interpreter::event::EventKind;
 use runbook_interpreter::record::{RunStatus, StepStatus};
 use runbook_interpreter::store::RunSummary;
 use runbook_interpreter::view::{self, RunView};
@@ -143,11 +144,26 @@ pub fn runs(a: RunsArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    if let Some(wanted) = &a.status {
+        if !STATUSES.contains(&wanted.as_str()) {
+            render(
+                Box::new(
+                    runbook_interpreter::RunDiagnostic::new(
+                        "runbook::runs::bad_status",
+                        format!("`{wanted}` is not a run status"),
+                    )
+                    .help(format!("use one of: {}", STATUSES.join(", "))),
+                ),
+                &None,
+            );
+            return exit::USAGE;
+        }
+    }
     let runs = match store.list() {
         Ok(r) => r,
         Err(e) => return store_error(&e),
     };
-    let runs: Vec<RunSummary> = runs
+    let mut runs: Vec<RunSummary> = runs
         .into_iter()
         .filter(|r| a.status.as_ref().is_none_or(|s| r.status.name() == s))
         .filter(|r| {
@@ -156,6 +172,9 @@ pub fn runs(a: RunsArgs) -> u8 {
                 .is_none_or(|f| r.runbook_path.contains(f.as_str()) || r.title.contains(f.as_str()))
         })
         .collect();
+    for r in &mut runs {
+        r.current_step = current_step(&*store, r);
+    }
     if a.json {
         match serde_json::to_string_pretty(&runs) {
             Ok(s) => super::stdout::print(&format!("{s}\n")),
@@ -169,14 +188,74 @@ pub fn runs(a: RunsArgs) -> u8 {
     if runs.is_empty() {
         println!("no runs");
     }
-    for r in &runs {
-        super::stdout::print(&format!(
-            "{}  {:<11}  {}  {}\n",
-            r.id,
-            r.status.name(),
-            r.created,
-            r.title
-        ));
-    }
+    super::stdout::print(&table(&runs));
     exit::OK
+}
+
+/// Every run status, as `--status` takes them.
+const STATUSES: [&str; 5] = ["running", "waiting", "failed", "succeeded", "rolled-back"];
+
+/// The step a run is at: the store's when it keeps one, else (state
+/// directories) the waiting step or the last step started, from the
+/// journal. A run that is over is at no step.
+fn current_step(store: &dyn Store, r: &RunSummary) -> Option<String> {
+    if matches!(r.status, RunStatus::Succeeded | RunStatus::RolledBack) {
+        return None;
+    }
+    if let Some(step) = &r.current_step {
+        return Some(step.clone());
+    }
+    if let Some(w) = &r.waiting {
+        return Some(w.step.clone());
+    }
+    let journal = store.journal(&r.id).ok()?;
+    journal.iter().rev().find_map(|e| match &e.kind {
+        EventKind::StepStarted { step, .. } | EventKind::StepFailed { step, .. } => {
+            Some(step.clone())
+        }
+        _ => None,
+    })
+}
+
+/// One line per run, columns aligned.
+fn table(runs: &[RunSummary]) -> String {
+    let rows: Vec<[String; 6]> = runs
+        .iter()
+        .map(|r| {
+            let who = match (&r.started_by, &r.host) {
+                (Some(u), Some(h)) => format!("{u}@{h}"),
+                (Some(u), None) => u.clone(),
+                (None, Some(h)) => format!("@{h}"),
+                (None, None) => "-".into(),
+            };
+            [
+                r.id.clone(),
+                r.status.name().to_string(),
+                r.current_step.clone().unwrap_or_else(|| "-".into()),
+                r.created.clone(),
+                who,
+                r.title.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 6];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -18,6 +18,8 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::eval_clock::EvalClock;
+
 /// Where actions report what they do. Implemented by the interpreter, which
 /// redacts secrets, writes the journal and prints to the terminal.
 pub trait EventSink: Send + Sync {
@@ -31,6 +33,13 @@ pub trait EventSink: Send + Sync {
     /// A value that must never be shown (a password found inside a URL, a
     /// token): the sink redacts it from everything it records from now on.
     fn add_secret(&self, secret: &str);
+    /// Where a producer that must cut a long stream into pieces (a line
+    /// too long to buffer) may cut `text` so that no secret is split
+    /// between two pieces, which would be redacted one by one. The default
+    /// (no secrets known) cuts anywhere.
+    fn safe_cut(&self, text: &[u8]) -> usize {
+        text.len()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -70,6 +79,9 @@ pub struct ActionContext {
     pub events: Arc<dyn EventSink>,
     runtime: tokio::runtime::Handle,
     step: Mutex<StepScope>,
+    /// Time of the Rhai evaluation in progress; actions pause it while they
+    /// wait (see [`crate::eval_clock`]).
+    pub eval_clock: EvalClock,
 }
 
 #[derive(Clone)]
@@ -105,6 +117,7 @@ impl ActionContext {
                 cancel: CancellationToken::new(),
                 deadline: None,
             }),
+            eval_clock: EvalClock::default(),
         }
     }
 
@@ -156,6 +169,8 @@ impl ActionContext {
             Ok(s) => s.clone(),
             Err(_) => return Err(Interrupted::Cancelled),
         };
+        // Waiting on the world is not evaluation time.
+        let _paused = self.eval_clock.pause();
         self.runtime.block_on(async move {
             let sleep = async {
                 match scope.deadline {

@@ -10,6 +10,7 @@
 
 pub mod context;
 pub mod error;
+pub mod eval_clock;
 pub mod helpers;
 pub mod kube;
 pub mod pg;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 pub use context::{ActionContext, EventSink, Interrupted, KubeOptions, NullSink, OutputStream};
 pub use error::ActionError;
+pub use eval_clock::EvalClock;
 pub use runbook_dsl::signature::{Class, Signature, SignatureTable};
 
 /// Register every module on `engine`, bound to the run's context.

@@ -73,6 +73,7 @@ fn effects_are_the_functions_that_change_the_cluster() {
         .collect();
     let expected: BTreeSet<String> = [
         "kube::apply(namespace, yaml)",
+        "kube::create(namespace, yaml)",
         "kube::patch(namespace, kind/name, patch, type)",
         "kube::delete(namespace, kind/name)",
         "Deployment.scale(replicas)",

@@ -555,3 +555,60 @@ fn restarts_are_summed_over_pods() {
         Duration::from_secs(60),
     );
 }
+
+/// `kube::create(ns, yaml)`; the `kind/name`s created.
+fn create(h: &Harness, yaml: &str) -> Vec<String> {
+    let created: rhai::Array = h.eval_with(
+        "kube::create(ns, yaml)",
+        &[("ns", NS.into()), ("yaml", yaml.into())],
+    );
+    created
+        .into_iter()
+        .map(|d| d.into_string().unwrap())
+        .collect()
+}
+
+#[test]
+fn create_is_one_post_that_a_repeat_finds_done_and_a_dry_run_only_tries() {
+    let (sim, env) = start();
+    let dry = env.dry_run_harness();
+    assert_eq!(create(&dry, scenarios::SETTINGS), ["configmap/settings"]);
+    assert!(sim.get("v1", "ConfigMap", NS, "settings").is_none());
+    assert_eq!(dry.sink.dry_runs(), ["configmap/settings: created"]);
+
+    let h = env.harness();
+    assert_eq!(create(&h, scenarios::SETTINGS), ["configmap/settings"]);
+    let stored = sim.get("v1", "ConfigMap", NS, "settings").unwrap();
+    assert_eq!(stored["data"]["pool"], "100");
+    // Again: 409 AlreadyExists, a read, and the object is what was asked for.
+    assert_eq!(create(&h, scenarios::SETTINGS), ["configmap/settings"]);
+    assert_eq!(
+        h.sink.effects(),
+        [
+            "configmap/settings: created",
+            "configmap/settings: already exists as in the manifest"
+        ]
+    );
+    let posts: Vec<u16> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.query_param("dryRun").is_none())
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(posts, [201, 409]);
+
+    // A different object under the name is an error, and stays as it was.
+    let err = h.eval_err(&format!(
+        "kube::create({NS:?}, {:?})",
+        scenarios::SETTINGS.replace("\"100\"", "\"5\"")
+    ));
+    assert_eq!(err.code, runbook_stdlib::kube::code::ALREADY_EXISTS);
+    assert!(
+        err.message
+            .contains(r#"data.pool is "100" (manifest: "5")"#),
+        "{}",
+        err.message
+    );
+    let stored = sim.get("v1", "ConfigMap", NS, "settings").unwrap();
+    assert_eq!(stored["data"]["pool"], "100");
+}

@@ -268,20 +268,72 @@ fn the_signature_is_an_effect_with_optional_options() {
     assert!(sigs[0].accepts(1) && sigs[0].accepts(2) && !sigs[0].accepts(3));
 }
 
-/// Run by [`a_killed_runner_takes_its_shell_down`] in a child process: runs
-/// a long command from Rhai, as a runner would.
-#[test]
-#[ignore = "helper process for a_killed_runner_takes_its_shell_down"]
-fn helper_runner_blocked_in_sh() {
-    let Ok(dir) = std::env::var("RUNBOOK_SH_TEST_DIR") else {
-        return;
-    };
-    let h = Harness::with_base_dir(dir.into());
-    let _ = h.eval(r#"sh("echo $$ > sh.pid; sleep 1000")"#);
+/// The pids whose process group is `pgid` (zombies included until reaped).
+fn group_members(pgid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // After the command name: state, ppid, pgrp.
+        let pgrp = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+            .and_then(|p| p.parse::<i32>().ok());
+        if pgrp == Some(pgid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn group_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+        .and_then(|p| p.parse::<i32>().ok())
+        .unwrap()
 }
 
 #[test]
-fn a_killed_runner_takes_its_shell_down() {
+fn the_group_is_led_by_a_watcher_that_leaves_when_the_command_ends() {
+    let h = Harness::new();
+    let r = h
+        .eval(r#"sh("echo $$; cut -d' ' -f5 /proc/$$/stat")"#)
+        .unwrap();
+    let out = field(&r, "stdout").to_string();
+    let ids: Vec<i32> = out.lines().map(|l| l.trim().parse().unwrap()).collect();
+    let (shell, group) = (ids[0], ids[1]);
+    assert_ne!(shell, group, "the shell runs in a group it does not lead");
+    assert!(
+        wait_dead(group, LONG),
+        "the group's leader {group} stayed after the command ended"
+    );
+}
+
+/// Run by [`a_killed_runner_takes_the_whole_group_down`] in a child
+/// process: runs `RUNBOOK_SH_TEST_SCRIPT` from Rhai, as a runner would.
+#[test]
+#[ignore = "helper process for a_killed_runner_takes_the_whole_group_down"]
+fn helper_runner_blocked_in_sh() {
+    let (Ok(dir), Ok(script)) = (
+        std::env::var("RUNBOOK_SH_TEST_DIR"),
+        std::env::var("RUNBOOK_SH_TEST_SCRIPT"),
+    ) else {
+        return;
+    };
+    let h = Harness::with_base_dir(dir.into());
+    let _ = h.eval(&script);
+}
+
+/// `kill -9` a runner blocked in `script` (which writes its shell's pid to
+/// `sh.pid` once everything it starts runs) and check that every process of
+/// the command's group dies: the shell, what it waits for, what it put in
+/// the background, and the watcher.
+fn killed_runner_takes_the_group_down(script: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut runner = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
@@ -291,6 +343,7 @@ fn a_killed_runner_takes_its_shell_down() {
             "--nocapture",
         ])
         .env("RUNBOOK_SH_TEST_DIR", dir.path())
+        .env("RUNBOOK_SH_TEST_SCRIPT", script)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -300,16 +353,34 @@ fn a_killed_runner_takes_its_shell_down() {
         .trim()
         .parse()
         .unwrap();
+    let group = group_of(shell);
+    let members = group_members(group);
+    assert!(
+        members.len() >= 4,
+        "watcher, shell, background and foreground sleeps: {members:?}"
+    );
     runner.kill().unwrap(); // SIGKILL: no chance to clean up
     runner.wait().unwrap();
-    assert!(
-        wait_dead(shell, LONG),
-        "the shell {shell} outlived its runner"
+    for pid in &members {
+        assert!(
+            wait_dead(*pid, LONG),
+            "{pid} of the command's group {members:?} outlived its runner"
+        );
+    }
+    assert!(!dir.path().join("after").exists(), "the command went on");
+}
+
+#[test]
+fn a_killed_runner_takes_the_whole_group_down() {
+    killed_runner_takes_the_group_down(
+        r#"sh("sleep 1000 & echo $$ > sh.pid; sleep 1000; touch after")"#,
     );
-    // Its own child (`sleep`) is not covered by the parent-death signal (a
-    // documented limit): clean it up through the process group.
-    let _ = nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(shell),
-        nix::sys::signal::Signal::SIGKILL,
+}
+
+#[test]
+fn a_killed_runner_takes_the_whole_group_down_when_the_command_reads_input() {
+    // Input the command has not read yet: the watcher must not depend on it.
+    killed_runner_takes_the_group_down(
+        r#"sh("sleep 1000 & echo $$ > sh.pid; sleep 1000; cat > got; touch after", #{ stdin: "line\n" })"#,
     );
 }

@@ -1,6 +1,9 @@
 //! Support for the run-model tests: a scratch directory holding the runbook
 //! files (where their `sh` steps write `out.txt`) and a state store, plus
 //! waiting on conditions with deadlines and reading what the steps wrote.
+//!
+//! The store is a sled directory or a fresh PostgreSQL database
+//! ([`StoreKind`]); [`both_stores!`] runs one test body against each.
 
 #![allow(dead_code)] // each test file uses a different part
 
@@ -13,17 +16,122 @@ use crate::common::{self, Cmd, Output};
 /// Generous: machines are small and shared; nothing here should take long.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
+/// The lease TTL (seconds, `RUNBOOK_LEASE_TTL`) of PostgreSQL workspaces:
+/// short, so a run whose runner was killed is free again a few seconds
+/// later instead of the default 30.
+pub const TEST_LEASE_TTL_SECS: u64 = 4;
+
+/// Which state store a workspace's runs are kept in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The embedded default: a directory (`--state DIR`).
+    Sled,
+    /// A fresh database on the test server (`--state postgres://…`).
+    Postgres,
+}
+
+/// Generates `mod sled` and `mod postgres`, each holding one `#[test]` per
+/// named body `fn NAME(ws: &Workspace)` of the calling file, which runs the
+/// body against a fresh workspace of that store. nextest shows them as
+/// `sled::NAME` and `postgres::NAME`.
+///
+/// ```ignore
+/// fn a_run_succeeds(ws: &Workspace) { … }
+/// run_support::both_stores!(a_run_succeeds);
+/// ```
+#[allow(unused_macros)]
+macro_rules! both_stores {
+    ($($name:ident),+ $(,)?) => {
+        mod sled {
+            $(
+                #[test]
+                fn $name() {
+                    let ws = $crate::run_support::Workspace::with_store(
+                        $crate::run_support::StoreKind::Sled,
+                    );
+                    super::$name(&ws);
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let ws = $crate::run_support::Workspace::with_store(
+                        $crate::run_support::StoreKind::Postgres,
+                    );
+                    super::$name(&ws);
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use both_stores;
+
 /// A scratch directory for runbooks and their output, and a state store.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    /// The sled state directory. With PostgreSQL nothing is ever written
+    /// there; use [`Workspace::state_arg`] for what `--state` gets.
     pub state: PathBuf,
+    kind: StoreKind,
+    /// The PostgreSQL database holding the state; dropped with the workspace.
+    db: Option<pg_harness::TestDatabase>,
 }
 
 impl Workspace {
+    /// A workspace with a sled store (the default store).
     pub fn new() -> Workspace {
+        Workspace::with_store(StoreKind::Sled)
+    }
+
+    /// A workspace whose runs are kept in a store of `kind`: a directory in
+    /// the workspace, or a new database on the test PostgreSQL server.
+    pub fn with_store(kind: StoreKind) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state");
-        Workspace { dir, state }
+        let db = match kind {
+            StoreKind::Sled => None,
+            StoreKind::Postgres => Some(
+                pg_harness::database("state")
+                    .unwrap_or_else(|e| panic!("no PostgreSQL server for the state store: {e}")),
+            ),
+        };
+        Workspace {
+            dir,
+            state,
+            kind,
+            db,
+        }
+    }
+
+    /// Another fresh workspace with the same kind of store.
+    pub fn fresh(&self) -> Workspace {
+        Workspace::with_store(self.kind)
+    }
+
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    pub fn is_sled(&self) -> bool {
+        self.kind == StoreKind::Sled
+    }
+
+    /// What `--state` / `RUNBOOK_STATE` names: the directory or the URL.
+    pub fn state_arg(&self) -> String {
+        match &self.db {
+            Some(db) => db.url(),
+            None => self.state.to_str().unwrap().to_string(),
+        }
+    }
+
+    /// The PostgreSQL database of the store. Panics for a sled workspace.
+    pub fn database(&self) -> &pg_harness::TestDatabase {
+        self.db
+            .as_ref()
+            .expect("a PostgreSQL workspace (Workspace::with_store(StoreKind::Postgres))")
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -67,15 +175,74 @@ impl Workspace {
         std::fs::write(self.path(name), "").unwrap();
     }
 
-    /// `runbook ARGS` in the workspace, with the store in `RUNBOOK_STATE`.
+    /// `runbook ARGS` in the workspace, with the store in `RUNBOOK_STATE`
+    /// (and, for PostgreSQL, a short lease: [`TEST_LEASE_TTL_SECS`]).
     pub fn cmd<I, S>(&self, args: I) -> Cmd
     where
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        common::runbook(args)
-            .env("RUNBOOK_STATE", &self.state)
-            .current_dir(self.dir.path())
+        let cmd = common::runbook(args)
+            .env("RUNBOOK_STATE", self.state_arg())
+            .current_dir(self.dir.path());
+        match self.kind {
+            StoreKind::Sled => cmd,
+            StoreKind::Postgres => cmd.env("RUNBOOK_LEASE_TTL", TEST_LEASE_TTL_SECS.to_string()),
+        }
+    }
+
+    /// `runbook ARGS` on a run whose runner was just `kill -9`ed. sled: at
+    /// once (the kernel released the dead runner's lock). PostgreSQL: the
+    /// dead runner's lease lives on until it expires, so again while the
+    /// command is refused because the run is held (and never longer than
+    /// [`DEADLINE`]).
+    pub fn after_kill(&self, args: &[&str]) -> Output {
+        let mut out = self.cmd(args).output();
+        if self.is_sled() {
+            return out;
+        }
+        let deadline = Instant::now() + DEADLINE;
+        while refused_as_held(&out) {
+            assert!(
+                Instant::now() < deadline,
+                "{args:?} still refused after {DEADLINE:?}:\n{}",
+                out.all()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+            out = self.cmd(args).output();
+        }
+        out
+    }
+
+    /// Like [`Workspace::spawn`], for a `resume` of a run whose runner was
+    /// just `kill -9`ed: with PostgreSQL, started again while refused
+    /// because the dead runner's lease has not expired yet. Returns once the
+    /// runner holds the run (it said `resumed`) or exited for another reason.
+    pub fn spawn_after_kill(&self, tag: &str, args: &[&str]) -> Runner {
+        let deadline = Instant::now() + DEADLINE;
+        for attempt in 0.. {
+            let mut runner = self.spawn(&format!("{tag}.{attempt}"), args);
+            if self.is_sled() {
+                return runner;
+            }
+            let mut exit = None;
+            wait_until("the resume proceeds or exits", &mut || {
+                exit = runner.child.try_wait().unwrap();
+                exit.is_some() || runner.output().contains(" resumed")
+            });
+            let refused =
+                exit.is_some_and(|s| s.code() == Some(2)) && is_held_refusal(&runner.output());
+            if !refused {
+                return runner;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{args:?} still refused after {DEADLINE:?}:\n{}",
+                runner.output()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        unreachable!("the loop returns or panics")
     }
 
     /// `runbook run FILE EXTRA…`, returning the output and the run id it printed.
@@ -88,9 +255,15 @@ impl Workspace {
     /// Start `runbook ARGS` in the background, output going to `<tag>.stdout`
     /// and `<tag>.stderr` in the workspace.
     pub fn spawn(&self, tag: &str, args: &[&str]) -> Runner {
+        self.spawn_cmd(tag, self.cmd(args))
+    }
+
+    /// Start `cmd` (from [`Workspace::cmd`], with extra settings) in the
+    /// background, like [`Workspace::spawn`].
+    pub fn spawn_cmd(&self, tag: &str, cmd: Cmd) -> Runner {
         let stdout = self.path(&format!("{tag}.stdout"));
         let stderr = self.path(&format!("{tag}.stderr"));
-        let child = self.cmd(args).spawn_logged(&stdout, &stderr);
+        let child = cmd.spawn_logged(&stdout, &stderr);
         Runner {
             child,
             stdout,
@@ -110,7 +283,8 @@ impl Workspace {
         wait_until(what, &mut cond)
     }
 
-    /// Every file under the state directory whose bytes contain `needle`.
+    /// Every file under the sled state directory whose bytes contain
+    /// `needle` (sled only: see [`Workspace::stored_places_containing`]).
     pub fn state_files_containing(&self, needle: &[u8]) -> Vec<PathBuf> {
         files_under(&self.state)
             .into_iter()
@@ -122,8 +296,72 @@ impl Workspace {
             .collect()
     }
 
-    /// Whether the store holds any run: `runbook runs --json` lists none and
-    /// nothing under the state directory mentions a run.
+    /// Where the store holds `needle`, whatever the store: the paths of
+    /// sled files containing its bytes, or `TABLE (N rows)` for PostgreSQL
+    /// tables with rows whose text (bytea as hex) contains it.
+    pub fn stored_places_containing(&self, needle: &str) -> Vec<String> {
+        let Some(db) = &self.db else {
+            return self
+                .state_files_containing(needle.as_bytes())
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+        };
+        let hex: String = needle.bytes().map(|b| format!("{b:02x}")).collect();
+        self.tables()
+            .into_iter()
+            .filter_map(|table| {
+                let count = db
+                    .query_column(&format!(
+                        "SELECT count(*) FROM {table} AS t \
+                         WHERE strpos(t::text, {}) > 0 OR strpos(t::text, '{hex}') > 0",
+                        sql_literal(needle)
+                    ))
+                    .unwrap();
+                let n: u64 = count[0].as_deref().unwrap_or("0").parse().unwrap();
+                (n > 0).then(|| format!("{table} ({n} rows)"))
+            })
+            .collect()
+    }
+
+    /// Whether the store holds anything at all: a file under the sled
+    /// directory, or a row in a PostgreSQL table other than the schema's
+    /// migration bookkeeping (which any command may create).
+    pub fn store_holds_anything(&self) -> bool {
+        let Some(db) = &self.db else {
+            return !files_under(&self.state).is_empty();
+        };
+        self.tables()
+            .iter()
+            .filter(|t| {
+                let name = t.rsplit('.').next().unwrap_or(t);
+                !name.contains("migration") && !name.contains("schema")
+            })
+            .any(|table| {
+                let rows = db
+                    .query_column(&format!("SELECT 1 FROM {table} LIMIT 1"))
+                    .unwrap();
+                !rows.is_empty()
+            })
+    }
+
+    /// The PostgreSQL store's tables, as quoted `schema.table` names.
+    fn tables(&self) -> Vec<String> {
+        self.database()
+            .query_column(
+                "SELECT format('%I.%I', table_schema, table_name) \
+                 FROM information_schema.tables \
+                 WHERE table_type = 'BASE TABLE' \
+                   AND table_schema NOT IN ('pg_catalog', 'information_schema') \
+                 ORDER BY 1",
+            )
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// The runs `runbook runs --json` lists.
     pub fn stored_runs(&self) -> Vec<serde_json::Value> {
         let out = self.cmd(["runs", "--json"]).output();
         out.assert_code(0);
@@ -204,6 +442,22 @@ pub fn run_id(output: &str) -> Option<String> {
         let (id, tail) = rest.split_once(' ')?;
         tail.starts_with("started").then(|| id.to_string())
     })
+}
+
+/// Whether `out` is a refusal because another runner holds the run.
+pub fn refused_as_held(out: &Output) -> bool {
+    out.code == Some(2) && is_held_refusal(&out.stderr)
+}
+
+/// Whether `text` says the run is held by another runner (the store's
+/// `runbook::store::locked` diagnostic).
+pub fn is_held_refusal(text: &str) -> bool {
+    text.contains("runbook::store::locked")
+}
+
+/// `text` as a SQL string literal.
+fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// A JSON array, or JSON lines, as a list of values.

@@ -104,39 +104,43 @@ struct Scanner<'a> {
     prev: Prev,
 }
 
-const KEYWORDS: &[&str] = &[
-    "true",
-    "false",
-    "if",
-    "else",
-    "switch",
-    "do",
-    "while",
-    "loop",
-    "until",
-    "for",
-    "in",
-    "let",
-    "const",
-    "continue",
-    "break",
-    "return",
-    "throw",
-    "try",
-    "catch",
-    "fn",
-    "private",
-    "import",
-    "export",
-    "as",
-    "global",
-    "Fn",
-    "call",
-    "curry",
-    "this",
-    "is_def_var",
-    "is_def_fn",
-];
+/// Rhai keywords and keyword functions: never variables or calls to check.
+fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "true"
+            | "false"
+            | "if"
+            | "else"
+            | "switch"
+            | "do"
+            | "while"
+            | "loop"
+            | "until"
+            | "for"
+            | "in"
+            | "let"
+            | "const"
+            | "continue"
+            | "break"
+            | "return"
+            | "throw"
+            | "try"
+            | "catch"
+            | "fn"
+            | "private"
+            | "import"
+            | "export"
+            | "as"
+            | "global"
+            | "Fn"
+            | "call"
+            | "curry"
+            | "this"
+            | "is_def_var"
+            | "is_def_fn"
+    )
+}
 
 impl<'a> Scanner<'a> {
     /// Scan until `end`, or until the `}` closing an interpolation when
@@ -298,17 +302,13 @@ impl<'a> Scanner<'a> {
                 Prev::Dot => CallKind::Method,
                 _ => CallKind::Free,
             };
-            if before != Prev::PathSep && !KEYWORDS.contains(&name) {
+            if before != Prev::PathSep && !is_keyword(name) {
                 self.open_call(kind, name, start, after.unwrap_or(self.pos));
             }
             return;
         }
         let is_map_key = next == Some(b':') && next2 != Some(b':');
-        if before != Prev::Dot
-            && before != Prev::PathSep
-            && !is_map_key
-            && !KEYWORDS.contains(&name)
-        {
+        if before != Prev::Dot && before != Prev::PathSep && !is_map_key && !is_keyword(name) {
             self.facts.refs.push((name, start..self.pos));
         }
     }

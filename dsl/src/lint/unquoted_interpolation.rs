@@ -47,6 +47,10 @@ fn check_expr(
     out: &mut Vec<LintWarning>,
 ) {
     let facts = input.facts(expr);
+    let runs_shell = is_sh_command || facts.calls.iter().any(|c| c.name == "sh");
+    if !runs_shell {
+        return; // no command here for a param to be pasted into
+    }
     let quoted: Vec<_> = facts
         .calls
         .iter()

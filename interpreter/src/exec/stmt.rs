@@ -151,6 +151,7 @@ impl Executor {
     /// Evaluate a Rhai expression in the run's scope.
     pub(super) fn eval(&mut self, e: &Expr, stmt_span: Span) -> Result<Dynamic, StepFailure> {
         let text = runbook_dsl::rhai_source(e);
+        let _timed = self.ctx.eval_clock.start();
         match self
             .engine
             .eval_expression_with_scope::<Dynamic>(&mut self.scope, &text)
@@ -232,10 +233,12 @@ impl Executor {
         let base = self.scope.len();
         self.scope.push_dynamic("__runbook_left", left);
         self.scope.push_dynamic("__runbook_right", right);
+        let timed = self.ctx.eval_clock.start();
         let r = self.engine.eval_expression_with_scope::<Dynamic>(
             &mut self.scope,
             &format!("__runbook_left {} __runbook_right", c.op),
         );
+        drop(timed);
         self.scope.rewind(base);
         let v = r.map_err(|err| {
             StepFailure::Error(

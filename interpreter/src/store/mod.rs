@@ -23,10 +23,13 @@
 //! a run is in progress: they read a summary the session publishes with
 //! [`RunSession::publish`] and the append-only journal.
 //!
-//! [`sled_store::SledStore`] is the implementation; a PostgreSQL store can
-//! implement the same traits (leases instead of file locks).
+//! Two implementations: [`sled_store::SledStore`] (the default: one operator,
+//! one machine, file locks) and [`pg::PgStore`] (a team's shared PostgreSQL
+//! database, leases instead of file locks). [`open_store`] is the one place
+//! that picks between them.
 
 pub mod lock;
+pub mod pg;
 pub mod private_fs;
 pub mod sled_store;
 
@@ -39,7 +42,37 @@ use crate::event::Event;
 use crate::record::{RunRecord, RunStatus, StepRecord, Waiting};
 
 pub use lock::Holder;
+pub use pg::PgStore;
 pub use sled_store::SledStore;
+
+/// Where runs are kept, as named by `--state` / `RUNBOOK_STATE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// A state directory (sled).
+    Directory(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://…` or `postgresql://…`).
+    Postgres(String),
+}
+
+impl StoreSpec {
+    /// A `--state` value: a PostgreSQL URL, else a directory.
+    pub fn parse(state: &str) -> StoreSpec {
+        if state.starts_with("postgres://") || state.starts_with("postgresql://") {
+            StoreSpec::Postgres(state.to_string())
+        } else {
+            StoreSpec::Directory(PathBuf::from(state))
+        }
+    }
+}
+
+/// Open the store `spec` names. A PostgreSQL store connects (and migrates
+/// its schema) now, so a wrong URL fails before anything runs.
+pub fn open_store(spec: &StoreSpec) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match spec {
+        StoreSpec::Directory(dir) => Arc::new(SledStore::new(dir.clone())),
+        StoreSpec::Postgres(url) => Arc::new(PgStore::connect(url)?),
+    })
+}
 
 /// A store of runs.
 pub trait Store: Send + Sync {
@@ -77,6 +110,14 @@ pub trait RunSession: Send {
     fn publish(&mut self, summary: &RunSummary) -> Result<(), StoreError>;
     /// The run's journal, for appending.
     fn journal(&self) -> Arc<dyn Journal>;
+    /// Cancelled when this session may have lost the run (a lease that
+    /// could not be renewed, a lost connection): the executor then stops the
+    /// step in flight, and the next commit fails, so no effect runs that
+    /// could not be recorded. `None` for stores whose lock cannot be lost
+    /// while the process lives (sled's `flock`).
+    fn lease_lost(&self) -> Option<tokio_util::sync::CancellationToken> {
+        None
+    }
 }
 
 /// An append-only event list.
@@ -109,6 +150,16 @@ pub struct RunSummary {
     /// A rollback has started.
     #[serde(default)]
     pub rolling_back: bool,
+    /// Who started the run (user name), when recorded.
+    #[serde(default)]
+    pub started_by: Option<String>,
+    /// The host the run was started on, when recorded.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The step running (or last run) when the store knows it; stores that
+    /// do not keep it leave `None` and readers fold it from the journal.
+    #[serde(default)]
+    pub current_step: Option<String>,
 }
 
 impl RunSummary {
@@ -125,6 +176,9 @@ impl RunSummary {
             waiting: run.waiting.clone(),
             error: run.error.clone(),
             rolling_back: run.rollback.is_some(),
+            started_by: run.started_by.clone(),
+            host: run.host.clone(),
+            current_step: None,
         }
     }
 }
@@ -156,6 +210,34 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The store could not be reached or logged into at start.
+    #[error("cannot connect to the state store {url}: {detail}")]
+    Unreachable {
+        /// The URL with its password replaced by `***`.
+        url: String,
+        detail: String,
+        /// What to check, depending on the failure.
+        hint: String,
+    },
+    /// A statement failed (including a connection lost outside a run).
+    #[error("state store error at {url}: {detail}")]
+    Database { url: String, detail: String },
+    /// This runner no longer holds the run: its lease expired or was taken
+    /// over, or the connection holding it broke. Nothing more is recorded.
+    #[error("lost the lease on run `{id}`: {detail}")]
+    LeaseLost { id: String, detail: String },
+    /// The database's schema was migrated by a newer runbook.
+    #[error(
+        "the state store {url} has schema version {found}, newer than this runbook knows ({supported})"
+    )]
+    NewerSchema {
+        url: String,
+        found: i32,
+        supported: i32,
+    },
+    /// A store setting is invalid (`--state` URL, `RUNBOOK_LEASE_TTL`).
+    #[error("{detail}")]
+    Config { detail: String, hint: String },
 }
 
 impl StoreError {
@@ -167,6 +249,11 @@ impl StoreError {
             StoreError::Corrupt { .. } => "runbook::store::corrupt",
             StoreError::NewerFormat { .. } => "runbook::store::newer_format",
             StoreError::Io { .. } => "runbook::store::io",
+            StoreError::Unreachable { .. } => "runbook::store::unreachable",
+            StoreError::Database { .. } => "runbook::store::database",
+            StoreError::LeaseLost { .. } => "runbook::store::lease_lost",
+            StoreError::NewerSchema { .. } => "runbook::store::newer_schema",
+            StoreError::Config { .. } => "runbook::store::config",
         }
     }
 
@@ -175,7 +262,7 @@ impl StoreError {
         match self {
             StoreError::NotFound { .. } => "list runs with: runbook runs".into(),
             StoreError::Locked { .. } => {
-                "wait for that runner to finish, or stop it; a lock whose holder died is released automatically".into()
+                "wait for that runner to finish, or stop it; a run whose runner died is free again at once (state directory) or once its lease expires (PostgreSQL, RUNBOOK_LEASE_TTL)".into()
             }
             StoreError::Corrupt { path, .. } => format!(
                 "the run cannot be resumed from this state; inspect or move {} away (nothing was changed)",
@@ -183,6 +270,16 @@ impl StoreError {
             ),
             StoreError::NewerFormat { .. } => "use the runbook version that started this run".into(),
             StoreError::Io { .. } => "check the state directory's permissions and free space (--state / RUNBOOK_STATE)".into(),
+            StoreError::Unreachable { hint, .. } | StoreError::Config { hint, .. } => hint.clone(),
+            StoreError::Database { .. } => {
+                "check that the PostgreSQL server is up and reachable; a run stopped by this resumes with: runbook resume RUN".into()
+            }
+            StoreError::LeaseLost { id, .. } => format!(
+                "nothing ran after the lease was lost; see who holds the run with `runbook status {id}`, and continue it with `runbook resume {id}` once the store is reachable"
+            ),
+            StoreError::NewerSchema { .. } => {
+                "use a runbook at least as new as the one that migrated this database (nothing was changed)".into()
+            }
         }
     }
 }

@@ -15,6 +15,9 @@
 //! partial (ignored). The sled database is the only source of truth for
 //! resume; the runner rebuilds the summary from it at every start.
 
+mod commit_log;
+mod recovery;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,8 +26,11 @@ use std::sync::{Arc, Mutex};
 use crate::event::Event;
 use crate::record::{RunRecord, StepRecord, FORMAT_VERSION};
 
+use crate::failpoint::Site;
+
 use super::lock::{self, Holder, RunLock};
 use super::{private_fs, Journal, RunSession, RunSummary, Store, StoreError};
+use commit_log::{CommitLog, FrameKind, Write as LogWrite};
 
 /// Runs kept under a state directory.
 pub struct SledStore {
@@ -61,10 +67,6 @@ impl SledStore {
 
     fn session(&self, id: &str, create: bool) -> Result<SledSession, StoreError> {
         let dir = self.run_dir(id);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
         if create {
             private_fs::create_dir(&self.runs_dir()).map_err(io(&self.runs_dir()))?;
             match std::fs::DirBuilder::new().mode_private().create(&dir) {
@@ -82,28 +84,20 @@ impl SledStore {
         }
         let lock = RunLock::acquire(id, &lock::lock_path(&dir))?;
         let db_path = dir.join("checkpoint");
-        if !create && !db_path.is_dir() {
-            return Err(StoreError::Corrupt {
-                id: id.to_string(),
-                path: db_path,
-                detail: "the checkpoint database is missing".into(),
-            });
-        }
-        if create {
+        let log_path = dir.join(LOG_FILE);
+        let (db, log, seq) = if create {
             // sled would create it with the umask's mode.
             private_fs::create_dir(&db_path).map_err(io(&db_path))?;
-        }
-        let db = sled::Config::new()
-            .path(&db_path)
-            .cache_capacity(2 * 1024 * 1024)
-            // We flush at step boundaries ourselves; a background flusher
-            // would only add writes.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| sled_error(id, &db_path, e))?;
+            let log = CommitLog::create(&log_path).map_err(io(&log_path))?;
+            commit_log::sync_dir(&dir).map_err(io(&dir))?;
+            let db = open_sled(&db_path).map_err(|e| sled_error(id, &db_path, e))?;
+            (db, log, 0)
+        } else {
+            let opened = recovery::open(id, &dir, &db_path, &log_path)?;
+            recovery::refresh_summary(&dir, &opened.0)?;
+            opened
+        };
         private_fs::restrict_files(&db_path).map_err(io(&db_path))?;
-        let log_path = db_path.join("db");
-        let log = File::open(&log_path).map_err(io(&log_path))?;
         let journal_path = dir.join("journal.jsonl");
         let journal = FileJournal::open(&journal_path).map_err(io(&journal_path))?;
         Ok(SledSession {
@@ -112,11 +106,39 @@ impl SledStore {
             db,
             db_path,
             log,
+            seq,
+            staged: Vec::new(),
             journal: Arc::new(journal),
             _lock: lock,
         })
     }
 }
+
+/// The name of the commit log in a run's directory.
+const LOG_FILE: &str = "commits.log";
+
+/// An `Io` error about `path`.
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.to_path_buf();
+    move |source| StoreError::Io { path, source }
+}
+
+/// Open (or create) a run's sled database.
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    sled::Config::new()
+        .path(path)
+        // sled's own cache: the store reads each record once per open, so
+        // a large cache only adds to the runner's resident size.
+        .cache_capacity(SLED_CACHE_BYTES)
+        // Durability comes from the commit log; sled writes its buffers as
+        // they fill and flushes when the session ends. A background flusher
+        // would only add writes competing with the log's fdatasync.
+        .flush_every_ms(None)
+        .open()
+}
+
+/// sled's cache size (its default is 1 GiB).
+const SLED_CACHE_BYTES: u64 = 512 * 1024;
 
 /// `DirBuilder` with mode 0700, non-recursive (so "already exists" is seen).
 trait PrivateDirBuilder {
@@ -267,21 +289,60 @@ fn check_format(id: &str, found: u32) -> Result<(), StoreError> {
 struct SledSession {
     id: String,
     dir: PathBuf,
+    /// The indexed copy of the commit log: what `load` reads.
     db: sled::Db,
     db_path: PathBuf,
-    /// sled's log file, opened only to `fdatasync` it: on Linux sled 0.34
-    /// makes its writes stable with `sync_file_range`, which survives a
-    /// process crash but is no guarantee across a power loss.
-    log: File,
+    /// The durability point: one frame per commit.
+    log: CommitLog,
+    /// Sequence number of the last commit.
+    seq: u64,
+    /// Writes since the last commit, in order.
+    staged: Vec<LogWrite>,
     journal: Arc<FileJournal>,
     _lock: RunLock,
 }
 
 const RUN_KEY: &[u8] = b"run";
+/// sled's position in the commit log: the sequence number and end offset of
+/// the last frame applied to it, written in the same batch as the frame's
+/// records.
+const META_KEY: &[u8] = b"commit";
+/// Compact the log at the end of a session once it is larger than this and
+/// than [`COMPACT_FACTOR`] times its first frame (the last snapshot).
+const COMPACT_MIN_BYTES: u64 = 8 * 1024 * 1024;
+const COMPACT_FACTOR: u64 = 4;
 
 fn step_key(step: &StepRecord) -> Vec<u8> {
     let prefix = if step.rollback { "rb/" } else { "step/" };
     format!("{prefix}{}", step.id).into_bytes()
+}
+
+/// [`META_KEY`]'s value.
+fn encode_meta(seq: u64, end: u64) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&seq.to_le_bytes());
+    b[8..].copy_from_slice(&end.to_le_bytes());
+    b
+}
+
+fn decode_meta(b: &[u8]) -> Option<(u64, u64)> {
+    let seq = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
+    let end = u64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
+    Some((seq, end))
+}
+
+/// Every record in sled (not its log position): a snapshot's contents.
+fn all_records(db: &sled::Db) -> impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + '_ {
+    db.iter().filter(|item| !matches!(item, Ok((k, _)) if &**k == META_KEY))
+}
+
+/// Rewrite the log at `path` as one snapshot of sled's records at commit
+/// `seq`, and record the new log's end in sled.
+fn snapshot(id: &str, db: &sled::Db, path: &Path, seq: u64) -> Result<CommitLog, StoreError> {
+    let log = CommitLog::rewrite(path, seq, all_records(db)).map_err(|e| sled_error(id, path, e))?;
+    db.insert(META_KEY, &encode_meta(seq, log.end()))
+        .map_err(|e| sled_error(id, path, e))?;
+    Ok(log)
 }
 
 impl SledSession {
@@ -293,7 +354,7 @@ impl SledSession {
         }
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(
+    fn decode<T: serde::de::DeserializeOwned + Versioned>(
         &self,
         key: &[u8],
         bytes: &[u8],
@@ -303,20 +364,67 @@ impl SledSession {
             #[serde(default)]
             format: u32,
         }
-        // The format first, so a newer layout is reported as such rather
-        // than as a record that does not parse.
-        if let Ok(f) = serde_json::from_slice::<Format>(bytes) {
-            check_format(&self.id, f.format)?;
+        // One parse in the normal case (resume reads thousands of these).
+        // When it fails, the format alone, so that a newer layout is
+        // reported as such rather than as a record that does not parse.
+        match serde_json::from_slice::<T>(bytes) {
+            Ok(record) => {
+                check_format(&self.id, record.format())?;
+                Ok(record)
+            }
+            Err(e) => {
+                if let Ok(f) = serde_json::from_slice::<Format>(bytes) {
+                    check_format(&self.id, f.format)?;
+                }
+                Err(self.corrupt(format!("record `{}`: {e}", String::from_utf8_lossy(key))))
+            }
         }
-        serde_json::from_slice(bytes)
-            .map_err(|e| self.corrupt(format!("record `{}`: {e}", String::from_utf8_lossy(key))))
     }
 
-    fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<(), StoreError> {
-        self.db
-            .insert(key, value)
-            .map(|_| ())
-            .map_err(|e| sled_error(&self.id, &self.db_path, e))
+    fn stage(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        // The executor stages the run record at every commit: keep the last.
+        self.staged.retain(|(k, _)| *k != key);
+        self.staged.push((key, value));
+    }
+
+    /// Replace the log by one snapshot of every record when it has grown
+    /// well past the state it describes, so that it stays proportional to
+    /// the run (and a rebuild from it stays quick).
+    fn compact_if_large(&mut self) -> Result<(), StoreError> {
+        let len = self.log.end();
+        let base = self
+            .log
+            .first()
+            .ok()
+            .flatten()
+            .map_or(0, |f| f.end - f.start);
+        if len <= crate::failpoint::compact_min_bytes(COMPACT_MIN_BYTES) || len <= COMPACT_FACTOR * base || self.seq == 0 {
+            return Ok(());
+        }
+        self.compact()
+    }
+
+    fn compact(&mut self) -> Result<(), StoreError> {
+        let path = self.log.path().to_path_buf();
+        self.log = snapshot(&self.id, &self.db, &path, self.seq)?;
+        Ok(())
+    }
+}
+
+/// Records that carry their layout's format version.
+trait Versioned {
+    fn format(&self) -> u32;
+}
+
+impl Versioned for RunRecord {
+    fn format(&self) -> u32 {
+        self.format
+    }
+}
+
+impl Versioned for StepRecord {
+    fn format(&self) -> u32 {
+        self.format
     }
 }
 
@@ -345,14 +453,19 @@ impl RunSession for SledSession {
 
     fn put_run(&mut self, run: &RunRecord) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(run).map_err(|e| self.corrupt(e.to_string()))?;
-        self.insert(RUN_KEY, bytes)
+        self.stage(RUN_KEY.to_vec(), bytes);
+        Ok(())
     }
 
     fn put_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(step).map_err(|e| self.corrupt(e.to_string()))?;
-        self.insert(&step_key(step), bytes)
+        self.stage(step_key(step), bytes);
+        Ok(())
     }
 
+    /// One frame appended to the commit log and `fdatasync`ed: the one
+    /// flush of the step boundary. sled gets the same writes afterwards,
+    /// unflushed; if they are lost, the next open replays them from the log.
     fn commit(&mut self) -> Result<(), StoreError> {
         if let Some(e) = self.journal.take_error() {
             return Err(StoreError::Io {
@@ -361,13 +474,27 @@ impl RunSession for SledSession {
             });
         }
         crate::failpoint::checkpoint_write(); // test builds only: crash enumeration
+        let writes = std::mem::take(&mut self.staged);
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let seq = self.seq + 1;
+        let frame = self
+            .log
+            .append(FrameKind::Commit, seq, &writes)
+            .map_err(io(self.log.path()))?;
+        self.seq = seq;
+        crate::failpoint::reach(Site::LogSynced);
+        let mut batch = sled::Batch::default();
+        for (k, v) in writes {
+            batch.insert(k, v);
+        }
+        batch.insert(META_KEY, &encode_meta(seq, frame.end));
         self.db
-            .flush()
+            .apply_batch(batch)
             .map_err(|e| sled_error(&self.id, &self.db_path, e))?;
-        self.log.sync_data().map_err(|source| StoreError::Io {
-            path: self.db_path.join("db"),
-            source,
-        })
+        crate::failpoint::reach(Site::SledApplied);
+        Ok(())
     }
 
     fn publish(&mut self, summary: &RunSummary) -> Result<(), StoreError> {
@@ -378,6 +505,19 @@ impl RunSession for SledSession {
 
     fn journal(&self) -> Arc<dyn Journal> {
         self.journal.clone()
+    }
+}
+
+impl Drop for SledSession {
+    fn drop(&mut self) {
+        // Best effort, under the lock: a failed compaction leaves the old
+        // log, which is complete; sled flushes itself when dropped.
+        if let Err(e) = self.compact_if_large() {
+            eprintln!(
+                "warning: run {}: the commit log was not compacted: {e}",
+                self.id
+            );
+        }
     }
 }
 

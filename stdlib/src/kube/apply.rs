@@ -21,13 +21,13 @@ use super::values::str_at;
 use crate::ActionError;
 
 /// Split a YAML stream into objects, skipping empty documents and expanding
-/// `kind: List`.
-pub(crate) fn parse_manifests(yaml: &str) -> Result<Vec<Value>, ActionError> {
+/// `kind: List`. `action` (`kube::apply`) starts every message.
+pub(crate) fn parse_manifests(action: &str, yaml: &str) -> Result<Vec<Value>, ActionError> {
     let mut out = Vec::new();
     for (index, doc) in serde_yaml::Deserializer::from_str(yaml).enumerate() {
         let value = Value::deserialize(doc).map_err(|e| {
             bad_argument(
-                format!("kube::apply: document {} is not valid YAML: {e}", index + 1),
+                format!("{action}: document {} is not valid YAML: {e}", index + 1),
                 "check the manifest with `kubectl apply --dry-run=client -f`",
             )
         })?;
@@ -39,7 +39,7 @@ pub(crate) fn parse_manifests(yaml: &str) -> Result<Vec<Value>, ActionError> {
             Value::Object(_) => out.push(value),
             other => {
                 return Err(bad_argument(
-                    format!("kube::apply: document {} is not an object but {other}", index + 1),
+                    format!("{action}: document {} is not an object but {other}", index + 1),
                     "each YAML document must be a Kubernetes object with apiVersion, kind and metadata.name",
                 ))
             }
@@ -50,7 +50,7 @@ pub(crate) fn parse_manifests(yaml: &str) -> Result<Vec<Value>, ActionError> {
             if str_at(doc, field).is_none_or(str::is_empty) {
                 return Err(bad_argument(
                     format!(
-                        "kube::apply: object {} has no `{}`",
+                        "{action}: object {} has no `{}`",
                         index + 1,
                         &field[1..].replace('/', ".")
                     ),
@@ -64,7 +64,7 @@ pub(crate) fn parse_manifests(yaml: &str) -> Result<Vec<Value>, ActionError> {
 
 /// The kind a manifest names, from the discovery table or, for a version
 /// that is not the group's preferred one, from that version's document.
-async fn manifest_kind(c: &Connection, api_version: &str, kind: &str) -> Result<Kind, Failure> {
+pub(crate) async fn manifest_kind(c: &Connection, api_version: &str, kind: &str) -> Result<Kind, Failure> {
     if let Some(k) = c.kinds().await?.by_api_version(api_version, kind) {
         return Ok(k);
     }
@@ -87,12 +87,38 @@ async fn manifest_kind(c: &Connection, api_version: &str, kind: &str) -> Result<
     }
 }
 
+/// The namespace `doc` goes to: the call's, or the manifest's own when the
+/// call gives `""`; written into `doc`. A manifest naming another namespace
+/// than the call's is refused, like kubectl does.
+pub(crate) fn place_in_namespace(
+    doc: &mut Value,
+    kind: &Kind,
+    ns: &str,
+    action: &str,
+    label: &str,
+) -> Result<String, Failure> {
+    let target_ns = match str_at(doc, "/metadata/namespace").filter(|_| kind.namespaced) {
+        Some(theirs) if ns.is_empty() => theirs.to_owned(),
+        Some(theirs) if theirs != ns => {
+            return Err(Failure::Action(bad_argument(
+                format!("{action}: {label} names namespace {theirs}, but the call is for namespace {ns}"),
+                "remove metadata.namespace from the manifest or use it in that namespace",
+            )))
+        }
+        _ => ns.to_owned(),
+    };
+    if kind.namespaced && !target_ns.is_empty() {
+        doc["metadata"]["namespace"] = Value::String(target_ns.clone());
+    }
+    Ok(target_ns)
+}
+
 /// Apply every object of `yaml` in namespace `ns` (objects that name
 /// another namespace are refused, like kubectl; with `ns` = `""` each
 /// object's own namespace is used). Returns `kind/name` of each object
 /// applied.
 pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Box<EvalAltResult>> {
-    let docs = parse_manifests(yaml).map_err(ActionError::into_rhai)?;
+    let docs = parse_manifests("kube::apply", yaml).map_err(ActionError::into_rhai)?;
     let ctx = &state.ctx;
     let applied = state.run(async |c| {
         let mut applied = Vec::new();
@@ -102,20 +128,7 @@ pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Bo
             let name = str_at(&doc, "/metadata/name").unwrap_or_default().to_owned();
             let kind = manifest_kind(c, &api_version, &kind_name).await?;
             let label = format!("{}/{name}", kind.label());
-            // The call's namespace, or the manifest's when the call gives "".
-            let target_ns = match str_at(&doc, "/metadata/namespace").filter(|_| kind.namespaced) {
-                Some(theirs) if ns.is_empty() => theirs.to_owned(),
-                Some(theirs) if theirs != ns => {
-                    return Err(Failure::Action(bad_argument(
-                        format!("kube::apply: {label} names namespace {theirs}, but the call applies to namespace {ns}"),
-                        "remove metadata.namespace from the manifest or apply it to that namespace",
-                    )))
-                }
-                _ => ns.to_owned(),
-            };
-            if kind.namespaced && !target_ns.is_empty() {
-                doc["metadata"]["namespace"] = Value::String(target_ns.clone());
-            }
+            let target_ns = place_in_namespace(&mut doc, &kind, ns, "kube::apply", &label)?;
             let ns = target_ns.as_str();
             let before = requests::get_opt(c, &kind, ns, &name).await?;
             let body = PatchBody::Apply(doc);
@@ -136,7 +149,7 @@ mod tests {
     #[test]
     fn splits_documents_and_lists() {
         let yaml = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n";
-        let docs = parse_manifests(yaml).unwrap();
+        let docs = parse_manifests("kube::apply", yaml).unwrap();
         let names: Vec<&str> = docs
             .iter()
             .filter_map(|d| str_at(d, "/metadata/name"))
@@ -146,9 +159,9 @@ mod tests {
 
     #[test]
     fn refuses_objects_without_identity() {
-        let err = parse_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n").unwrap_err();
+        let err = parse_manifests("kube::apply", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n").unwrap_err();
         assert_eq!(err.message, "kube::apply: object 1 has no `metadata.name`");
-        let err = parse_manifests("a: [").unwrap_err();
+        let err = parse_manifests("kube::apply", "a: [").unwrap_err();
         assert!(
             err.message
                 .starts_with("kube::apply: document 1 is not valid YAML"),

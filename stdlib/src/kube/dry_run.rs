@@ -3,7 +3,7 @@
 //! would change; nothing is persisted. Each effect is reported to the event
 //! sink either as performed or as what would have happened.
 
-use kube::api::{DeleteParams, PatchParams};
+use kube::api::{DeleteParams, PatchParams, PostParams};
 
 use crate::ActionContext;
 
@@ -25,6 +25,14 @@ pub(crate) fn patch_params(ctx: &ActionContext) -> PatchParams {
         dry_run: ctx.dry_run,
         field_manager: Some(FIELD_MANAGER.to_owned()),
         ..PatchParams::default()
+    }
+}
+
+/// Parameters of a create.
+pub(crate) fn post_params(ctx: &ActionContext) -> PostParams {
+    PostParams {
+        dry_run: ctx.dry_run,
+        field_manager: Some(FIELD_MANAGER.to_owned()),
     }
 }
 

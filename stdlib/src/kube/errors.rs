@@ -25,6 +25,8 @@ pub mod code {
     pub const NOT_FOUND: &str = "runbook::run::kube::not_found";
     /// 409 after every retry.
     pub const CONFLICT: &str = "runbook::run::kube::conflict";
+    /// `kube::create`: the object exists and differs from the manifest.
+    pub const ALREADY_EXISTS: &str = "runbook::run::kube::already_exists";
     /// 400/422: the server refused the request as invalid.
     pub const INVALID: &str = "runbook::run::kube::invalid";
     /// 5xx (and 429) after every retry.
@@ -139,6 +141,16 @@ impl Failure {
 
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// A create refused because the name is taken (409 `AlreadyExists`, not
+    /// a `Conflict` over a stale version).
+    pub fn is_already_exists(&self) -> bool {
+        matches!(
+            self,
+            Failure::Kube { error: kube::Error::Api(s), .. }
+                if s.code == 409 && s.reason == "AlreadyExists"
+        )
     }
 
     /// The request never got an answer: refused, reset, closed (not a

@@ -15,7 +15,8 @@
 //! - The client is built once per run, on first use; discovery (for
 //!   `kube::get`/`list`/`patch`/`delete`/`apply` by kind name) runs once.
 //! - Every effect is idempotent or safe to repeat (scale to N, apply, set
-//!   env, patch, delete of an absent object succeeds), so a step re-run after
+//!   env, patch, delete of an absent object succeeds, create of an object
+//!   that exists as asked succeeds), so a step re-run after
 //!   a crash converges. In dry run, effects go to the server with
 //!   `dryRun=All` and are reported as what would change.
 //! - Reads retry 429/5xx, writes retry 409/429/503, at most
@@ -24,6 +25,7 @@
 mod apply;
 mod changes;
 mod client;
+mod create;
 mod dry_run;
 mod env;
 mod errors;
@@ -96,6 +98,10 @@ pub fn register(engine: &mut Engine, ctx: Arc<ActionContext>) {
     let s = state.clone();
     set(&mut m, "apply", move |ns: &str, yaml: &str| {
         apply::apply(&s, ns, yaml)
+    });
+    let s = state.clone();
+    set(&mut m, "create", move |ns: &str, yaml: &str| {
+        create::create(&s, ns, yaml)
     });
     let s = state.clone();
     set(
@@ -235,6 +241,13 @@ pub fn signatures() -> Vec<Signature> {
             0,
             Effect,
             "Server-side apply (field manager `runbook`, forced) of a multi-document manifest; returns the kind/name applied.",
+        ),
+        function(
+            "create",
+            &["namespace", "yaml"],
+            0,
+            Effect,
+            "Create each object of a multi-document manifest; one that already exists as the manifest describes it counts as created (a lost answer is safe to repeat), one that differs is an error. Returns the kind/name of each.",
         ),
         function(
             "patch",

@@ -7,7 +7,7 @@ use kube::api::{DynamicObject, GetParams, ListParams, LogParams, Patch};
 use serde_json::Value;
 
 use super::client::Connection;
-use super::dry_run::{apply_params, delete_params, patch_params};
+use super::dry_run::{apply_params, delete_params, patch_params, post_params};
 use super::errors::{bad_argument, code, Failure, Target};
 use super::kinds::{self, Kind};
 use super::retry::{retrying, Mode};
@@ -171,6 +171,28 @@ async fn json_patch(
     c.client
         .request::<Value>(http::Request::from_parts(parts, body))
         .await
+}
+
+/// One create request (POST; no retry: see [`retrying`] in the callers).
+pub(crate) async fn create(
+    c: &Connection,
+    ctx: &ActionContext,
+    kind: &Kind,
+    ns: &str,
+    name: &str,
+    object: &Value,
+) -> Result<Value, Failure> {
+    let api = object_api(c, kind, ns, name)?;
+    let object: DynamicObject = serde_json::from_value(object.clone()).map_err(|e| {
+        Failure::Action(bad_argument(
+            format!("kube::create: {}/{name} is not a Kubernetes object: {e}", kind.label()),
+            "each object needs apiVersion, kind and metadata.name",
+        ))
+    })?;
+    api.create(&post_params(ctx), &object)
+        .await
+        .map_err(|e| Failure::kube(e, Target::new("create", kind, Some(ns), Some(name))))
+        .and_then(to_json)
 }
 
 /// Patch the `scale` subresource (`kubectl scale`).

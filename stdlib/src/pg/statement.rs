@@ -157,6 +157,7 @@ impl PgConnection {
     fn cancel_on_server(&self, client: &tokio_postgres::Client) -> Result<(), String> {
         let token = client.cancel_token();
         let tls = self.tls();
+        let _paused = self.inner.ctx.eval_clock.pause();
         let sent = self
             .inner
             .ctx
@@ -177,6 +178,7 @@ impl PgConnection {
     fn roll_back_after_interrupt(&self, client: &tokio_postgres::Client) {
         // Best effort: if it fails the connection is gone, and with it the
         // transaction.
+        let _paused = self.inner.ctx.eval_clock.pause();
         let _ = self.inner.ctx.runtime().block_on(async {
             tokio::time::timeout(CLEAN_UP_TIMEOUT, client.batch_execute("ROLLBACK")).await
         });

@@ -71,7 +71,7 @@ impl Pump {
                     None => {
                         line.extend_from_slice(piece);
                         if line.len() >= MAX_LINE {
-                            self.emit(&mut line);
+                            self.emit_long(&mut line);
                         }
                     }
                 }
@@ -82,10 +82,86 @@ impl Pump {
         }
     }
 
+    /// Send the start of a line too long to buffer, cut where no secret
+    /// is split (the sink redacts each piece on its own); keep the rest.
+    fn emit_long(&self, line: &mut Vec<u8>) {
+        let mut cut = self.sink.safe_cut(line).min(line.len());
+        // Not inside a character (holding back more is always safe).
+        while cut > 0 && cut < line.len() && line[cut] & 0b1100_0000 == 0b1000_0000 {
+            cut -= 1;
+        }
+        // Nothing safe to send (a secret as long as the buffer): send all.
+        if cut == 0 {
+            cut = line.len();
+        }
+        let rest = line.split_off(cut);
+        self.emit(line);
+        *line = rest;
+    }
+
     fn emit(&self, line: &mut Vec<u8>) {
         let text = String::from_utf8_lossy(line);
         self.sink
             .output(self.stream, text.strip_suffix('\r').unwrap_or(&text));
         line.clear();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use super::*;
+
+    /// Records lines; knows one secret and cuts like the interpreter's sink.
+    struct Sink {
+        secret: &'static [u8],
+        lines: Mutex<Vec<String>>,
+    }
+
+    impl EventSink for Sink {
+        fn output(&self, _: OutputStream, line: &str) {
+            self.lines.lock().unwrap().push(line.to_string());
+        }
+        fn dry_run_effect(&self, _: &str, _: &str) {}
+        fn effect(&self, _: &str, _: &str) {}
+        fn add_secret(&self, _: &str) {}
+        fn safe_cut(&self, text: &[u8]) -> usize {
+            let n = self.secret.len();
+            let mut cut = text.len().saturating_sub(n - 1);
+            if let Some(at) = text.windows(n).position(|w| w == self.secret) {
+                if at < cut && at + n > cut {
+                    cut = at + n;
+                }
+            }
+            cut
+        }
+    }
+
+    #[tokio::test]
+    async fn a_line_too_long_to_buffer_is_cut_outside_its_secret() {
+        let secret: &'static [u8] = b"S3CRET-VALUE";
+        let sink = Arc::new(Sink {
+            secret,
+            lines: Mutex::new(Vec::new()),
+        });
+        // The secret straddles the point where the buffer is full.
+        let mut input = vec![b'x'; MAX_LINE - 5];
+        input.extend_from_slice(secret);
+        input.extend_from_slice(b" and more\n");
+        let pump = Pump {
+            stream: OutputStream::Stdout,
+            sink: sink.clone(),
+            captured: Arc::new(Mutex::new(Captured::default())),
+            attached: Arc::new(AtomicBool::new(true)),
+        };
+        pump.run(&input[..]).await;
+        let lines = sink.lines.lock().unwrap().clone();
+        assert!(lines.len() >= 2, "the line was cut: {}", lines.len());
+        let whole = String::from_utf8(secret.to_vec()).unwrap();
+        assert!(
+            lines.iter().any(|l| l.contains(&whole)),
+            "one piece holds the whole secret"
+        );
+        assert_eq!(lines.concat().into_bytes(), input[..input.len() - 1].to_vec());
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! `sh(cmd)` and `sh(cmd, #{ env: #{…}, stdin: "…", check: true })` return
 //! `#{ code, stdout, stderr }`. The command runs as `/bin/sh -c cmd` with the
-//! runbook's directory as working directory, in a process group of its own; the
-//! shell dies with the runner (parent-death signal; what the shell started does
-//! not, see `process.rs`). Every output line is sent to the
-//! event sink as it arrives; the returned `stdout`/`stderr` keep the first
+//! runbook's directory as working directory, in a process group of its own
+//! that dies with the runner: a `kill -9` of the runner stops everything the
+//! command started that is still in its group (see `watcher.rs`). Every
+//! output line is sent to the event sink as it arrives; the returned `stdout`/`stderr` keep the first
 //! [`CAPTURE_LIMIT`] bytes of each stream (the journal has every line).
 //!
 //! A non-zero exit is a value, not an error, for the function form: the caller
@@ -23,6 +23,7 @@
 mod capture;
 mod options;
 mod process;
+mod watcher;
 
 use std::sync::Arc;
 

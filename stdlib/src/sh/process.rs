@@ -1,4 +1,9 @@
 //! Spawning `/bin/sh -c`, supervising it, and killing its process group.
+//!
+//! Each command runs as `/bin/sh -c command` in a process group led by a
+//! [`Watcher`], which stops the group if the runner dies. Nothing runs in
+//! the child before `exec`, so std spawns with `posix_spawn` (vfork
+//! semantics) rather than copying the runner with `fork()`.
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;
@@ -15,6 +20,7 @@ use tokio::process::{Child, Command};
 
 use super::capture::{Captured, Pump};
 use super::options::ShOptions;
+use super::watcher::Watcher;
 use crate::{ActionContext, ActionError, Interrupted, OutputStream};
 
 /// Time between SIGTERM and SIGKILL when a command is stopped.
@@ -24,19 +30,6 @@ pub const KILL_GRACE: Duration = Duration::from_secs(3);
 /// buffered. A background process (`server &`) may hold the pipes open
 /// forever; past this, its output is read and dropped instead.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
-
-/// The shell the runner starts: it runs the step's command in a second shell
-/// and, when the parent-death signal (SIGTERM) reaches it because the runner
-/// died, stops the whole process group. The signal alone would only reach
-/// this shell and leave `sleep 300` of `sleep 300; echo done` running.
-/// `wait` (unlike a foreground command) lets the trap run at once; fd 3
-/// carries stdin, which an asynchronous command would otherwise lose.
-/// The command is `$1`; its exit code is this shell's.
-const SUPERVISOR: &str = "trap 'trap - TERM; kill -TERM 0' TERM
-exec 3<&0
-/bin/sh -c \"$1\" <&3 3<&- &
-exec 3<&-
-wait $!";
 
 /// A command that ran to its end.
 pub(crate) struct Finished {
@@ -50,6 +43,8 @@ pub(crate) struct Finished {
 pub(crate) enum ShError {
     #[error("could not start /bin/sh in {}: {source}", dir.display())]
     Spawn { dir: PathBuf, source: io::Error },
+    #[error("could not start the shell that guards the command: {0}")]
+    Watcher(io::Error),
     #[error("lost track of the command: {0}")]
     Wait(io::Error),
     #[error(transparent)]
@@ -62,7 +57,9 @@ impl ShError {
             ShError::Interrupted(why) => super::interrupted_error(command, &why),
             ShError::Spawn { .. } => ActionError::new("runbook::run::sh::spawn", self.to_string())
                 .with_help("check that the runbook's directory exists and /bin/sh is installed"),
-            ShError::Wait(_) => ActionError::new("runbook::run::sh::io", self.to_string()),
+            ShError::Wait(_) | ShError::Watcher(_) => {
+                ActionError::new("runbook::run::sh::io", self.to_string())
+            }
         }
     }
 }
@@ -79,34 +76,35 @@ pub(crate) fn run(
     let cancel = ctx.cancel_token();
     let deadline = ctx.deadline();
 
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(SUPERVISOR)
-        .arg("runbook-sh")
-        .arg(command)
-        .current_dir(&ctx.base_dir)
-        .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(if opts.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so a timeout can stop everything it started.
-        .process_group(0)
-        .kill_on_drop(true);
-    die_with_parent(&mut cmd);
-
     ctx.runtime().block_on(async {
-        let mut child = cmd.spawn().map_err(|source| ShError::Spawn {
-            dir: ctx.base_dir.clone(),
-            source,
-        })?;
-        let group = child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .map(Pid::from_raw);
+        let watcher = Watcher::start().map_err(ShError::Watcher)?;
+        let group = watcher.group();
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(command)
+            .current_dir(&ctx.base_dir)
+            .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(if opts.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // The watcher's group, so a timeout or the watcher can stop
+            // everything the command started.
+            .process_group(group.as_raw())
+            .kill_on_drop(true);
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(source) => {
+                watcher.stand_down();
+                return Err(ShError::Spawn {
+                    dir: ctx.base_dir.clone(),
+                    source,
+                });
+            }
+        };
         ctx.events.effect("sh", command);
 
         let attached = Arc::new(AtomicBool::new(true));
@@ -155,8 +153,12 @@ pub(crate) fn run(
             status = child.wait() => Ok(status),
             why = stop => Err(why),
         };
-        if outcome.is_err() {
-            stop_group(&mut child, group).await;
+        match outcome {
+            Ok(_) => watcher.stand_down(),
+            Err(_) => {
+                stop_group(&mut child, group).await;
+                watcher.reap_killed().await;
+            }
         }
         if tokio::time::timeout(DRAIN_AFTER_EXIT, drained)
             .await
@@ -179,20 +181,11 @@ pub(crate) fn run(
 
 /// SIGTERM the whole group, give the shell [`KILL_GRACE`] to go, then
 /// SIGKILL whatever is left of the group and reap the shell.
-async fn stop_group(child: &mut Child, group: Option<Pid>) {
-    match group {
-        Some(pg) => {
-            let _ = killpg(pg, Signal::SIGTERM);
-        }
-        None => {
-            let _ = child.start_kill();
-        }
-    }
+async fn stop_group(child: &mut Child, group: Pid) {
+    let _ = killpg(group, Signal::SIGTERM);
     let _ = tokio::time::timeout(KILL_GRACE, child.wait()).await;
-    if let Some(pg) = group {
-        // ESRCH (the group is already gone) is the common, fine case.
-        let _ = killpg(pg, Signal::SIGKILL);
-    }
+    // ESRCH (the group is already gone) is the common, fine case.
+    let _ = killpg(group, Signal::SIGKILL);
     let _ = child.start_kill();
     let _ = child.wait().await;
 }
@@ -202,30 +195,5 @@ fn exit_code(status: ExitStatus) -> i64 {
         (Some(code), _) => i64::from(code),
         (None, Some(sig)) => 128 + i64::from(sig),
         (None, None) => -1,
-    }
-}
-
-/// Ask the kernel to send SIGTERM to the shell when the thread that started
-/// it dies, so a `kill -9` of the runner does not leave commands running
-/// unsupervised. Limit: only the shell gets it. Processes the shell started
-/// (`sleep 60` in `echo a; sleep 60`, pipelines, `&` jobs) keep running
-/// until they end; nothing is left alive to signal their group. A resumed
-/// step may therefore meet a previous attempt's leftovers.
-#[allow(unsafe_code)]
-fn die_with_parent(cmd: &mut Command) {
-    let parent = nix::unistd::getpid();
-    // SAFETY: the closure runs in the forked child before exec. It calls only
-    // prctl(2) and getppid(2), which are async-signal-safe, and does not
-    // allocate (errors are built from raw errno values).
-    unsafe {
-        cmd.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(io::Error::from)?;
-            // The runner may have died between fork and prctl: then nobody
-            // would deliver the signal any more, so do not start at all.
-            if nix::unistd::getppid() != parent {
-                return Err(io::Error::from_raw_os_error(libc::ESRCH));
-            }
-            Ok(())
-        });
     }
 }

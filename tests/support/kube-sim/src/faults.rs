@@ -32,12 +32,30 @@ impl FaultRule {
     }
 }
 
+/// How the answer to a performed write is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LostAck {
+    /// The connection is closed unanswered.
+    Drop,
+    /// An error status is answered instead of the result.
+    Status(u16),
+}
+
+/// Lose the answer of the next `times` writes matching `method` and `path`.
+#[derive(Debug)]
+struct LostAckRule {
+    method: Option<&'static str>,
+    path_contains: String,
+    outcome: LostAck,
+    times: usize,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct FaultState {
     rules: Vec<FaultRule>,
     latency: Duration,
     refuse: bool,
-    drops: Vec<(String, usize)>,
+    lost_acks: Vec<LostAckRule>,
     stalled: BTreeSet<(String, String)>,
 }
 
@@ -49,19 +67,16 @@ impl FaultState {
         Some(rule.status)
     }
 
-    /// Whether to drop the connection after this write, consuming one use.
-    pub(crate) fn take_drop(&mut self, path: &str) -> bool {
-        match self
-            .drops
-            .iter_mut()
-            .find(|(p, times)| *times > 0 && path.contains(p.as_str()))
-        {
-            Some((_, times)) => {
-                *times -= 1;
-                true
-            }
-            None => false,
-        }
+    /// How to lose the answer to this performed write, if at all,
+    /// consuming one use of the rule.
+    pub(crate) fn take_lost_ack(&mut self, method: &str, path: &str) -> Option<LostAck> {
+        let rule = self.lost_acks.iter_mut().find(|r| {
+            r.times > 0
+                && r.method.is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && path.contains(r.path_contains.as_str())
+        })?;
+        rule.times -= 1;
+        Some(rule.outcome)
     }
 
     pub(crate) fn latency(&self) -> Duration {
@@ -120,7 +135,31 @@ impl Faults {
     /// Performs the next `times` writes whose path contains `path_contains`,
     /// then closes the connection without answering (a lost acknowledgement).
     pub fn drop_after_write(&self, path_contains: &str, times: usize) {
-        self.with(|f| f.drops.push((path_contains.to_string(), times)));
+        self.lose_acks(None, path_contains, LostAck::Drop, times);
+    }
+
+    /// Like [`Faults::drop_after_write`], for writes of one HTTP `method`
+    /// only (`"POST"`: creates, whose path is the collection's).
+    pub fn drop_after(&self, method: &'static str, path_contains: &str, times: usize) {
+        self.lose_acks(Some(method), path_contains, LostAck::Drop, times);
+    }
+
+    /// Performs the next `times` writes of `method` whose path contains
+    /// `path_contains`, then answers `status` (500, 504) instead of the
+    /// result: the client cannot tell that the write happened.
+    pub fn fail_after(&self, method: &'static str, path_contains: &str, status: u16, times: usize) {
+        self.lose_acks(Some(method), path_contains, LostAck::Status(status), times);
+    }
+
+    fn lose_acks(&self, method: Option<&'static str>, path: &str, outcome: LostAck, times: usize) {
+        self.with(|f| {
+            f.lost_acks.push(LostAckRule {
+                method,
+                path_contains: path.to_string(),
+                outcome,
+                times,
+            })
+        });
     }
 
     /// Removes every fault, stalled rollouts included.

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::api_error::ApiError;
-use crate::faults::injected_error;
+use crate::faults::{injected_error, LostAck};
 use crate::patch::PatchType;
 use crate::request_log::RequestRecord;
 use crate::router;
@@ -181,16 +181,25 @@ async fn handle(
         tokio::time::sleep(latency).await;
     }
     let injected = lock(&state.faults).take_failure(&request.method, &request.path);
-    let reply = match injected {
+    let mut reply = match injected {
         Some(code) => Reply::from(injected_error(code, &request.method, &request.path)),
         None => router::route(&state, &request),
     };
+    let is_write = matches!(request.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
+    // A write the server did not perform (an injected error) has no
+    // acknowledgement to lose.
+    let lost = match injected {
+        None if is_write => lock(&state.faults).take_lost_ack(&request.method, &request.path),
+        _ => None,
+    };
+    if let Some(LostAck::Status(code)) = lost {
+        reply = Reply::from(injected_error(code, &request.method, &request.path));
+    }
     let status = match &reply {
         Reply::Json(code, _) | Reply::Text(code, _) => *code,
         Reply::Stream(_) => 200,
     };
-    let is_write = matches!(request.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
-    let dropped = injected.is_none() && is_write && lock(&state.faults).take_drop(&request.path);
+    let dropped = lost == Some(LostAck::Drop);
     lock(&state.requests).push(RequestRecord {
         method: request.method.clone(),
         path: request.path.clone(),

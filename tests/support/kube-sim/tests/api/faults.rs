@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use kube_sim::FaultRule;
 
-use crate::client::{get, patch, send};
+use crate::client::{get, patch, post, send};
 use crate::fixtures::{deployment, sim_with_flowengine, DEPLOYMENTS};
 
 #[test]
@@ -120,6 +120,46 @@ fn drop_after_write_applies_the_write_but_loses_the_answer() {
         r#"{"spec":{"replicas":5}}"#,
     );
     assert_eq!(again.status, 200);
+}
+
+#[test]
+fn a_create_can_lose_its_answer_to_a_drop_or_an_error_status() {
+    let sim = sim_with_flowengine();
+    let configmaps = "/api/v1/namespaces/production/configmaps";
+    let config = |name: &str| {
+        serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name},
+            "data": {"pool": "20"},
+        })
+    };
+    sim.faults().drop_after("POST", configmaps, 1);
+    sim.faults().fail_after("POST", configmaps, 500, 1);
+    // Only POSTs match: a PATCH of the same collection's object is answered.
+    let touched = patch(
+        &sim,
+        &format!("{DEPLOYMENTS}/flowengine"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"touched":"yes"}}}"#,
+    );
+    assert_eq!(touched.status, 200);
+
+    let body = config("dropped").to_string();
+    let dropped = send(&sim, "POST", configmaps, Some("application/json"), &body);
+    assert!(dropped.is_err(), "expected no answer, got {dropped:?}");
+    let failed = post(&sim, configmaps, &config("failed"));
+    assert_eq!(failed.status, 500);
+    assert_eq!(failed.json()["reason"], "InternalError");
+    // Both were performed.
+    for name in ["dropped", "failed"] {
+        let stored = sim.get("v1", "ConfigMap", "production", name).unwrap();
+        assert_eq!(stored["data"]["pool"], "20", "{name}");
+    }
+    // The rules are used up: a repeat meets the object.
+    let again = post(&sim, configmaps, &config("failed"));
+    assert_eq!(again.status, 409);
+    assert_eq!(again.json()["reason"], "AlreadyExists");
 }
 
 #[test]

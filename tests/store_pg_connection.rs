@@ -1,0 +1,174 @@
+//! The PostgreSQL state store's connection: refused clearly at start (exit
+//! 2, no panic, no password shown, nothing run), and lost mid-run
+//! (`pg_terminate_backend`): the run stops before the next step's effect and
+//! `resume` finishes it without repeating a succeeded step.
+
+// Tests unwrap: a panic with the value is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod run_support;
+
+use run_support::{StoreKind, Workspace};
+
+/// miette wraps long messages: compare without the frame and line breaks.
+fn flat(text: &str) -> String {
+    text.replace(['│', '·'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `runbook ARGS --state URL` (run, runs, status) must be refused with exit
+/// 2, mentioning every `needle` and never the URL's `password`.
+fn refused_at_start(url: &str, password: &str, needles: &[&str]) {
+    let ws = Workspace::new();
+    ws.fixture("three_steps.runbook");
+    ws.touch("gate");
+    let commands: [&[&str]; 3] = [
+        &["run", "three_steps.runbook"],
+        &["runs"],
+        &["status", "20261129-0000-abcd"],
+    ];
+    for args in commands {
+        let out = common::runbook(args)
+            .arg("--state")
+            .arg(url)
+            .current_dir(ws.dir.path())
+            .output();
+        out.assert_code(2);
+        let said = flat(&out.all());
+        assert!(
+            said.contains("cannot connect to the state store"),
+            "{args:?}: {said}"
+        );
+        for needle in needles {
+            assert!(said.contains(needle), "{args:?}: {needle:?} in {said}");
+        }
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        assert!(!said.contains(password), "{args:?}: password shown: {said}");
+        assert!(
+            run_support::run_id(&said).is_none(),
+            "a run started: {said}"
+        );
+    }
+    assert!(!ws.path("out.txt").exists(), "a step ran");
+}
+
+/// The test server's password (a throwaway server always has one).
+fn password(server: &pg_harness::Server) -> &str {
+    server.password().unwrap_or("no password")
+}
+
+#[test]
+fn an_unreachable_server_is_refused_at_start() {
+    let server = pg_harness::server().unwrap();
+    // Port 1 on the loopback: nothing listens, the connection is refused.
+    let url = server
+        .url("postgres", &[])
+        .replace(&format!(":{}/", server.port()), ":1/");
+    assert!(url.contains(":1/"), "{url}");
+    refused_at_start(&url, password(server), &["127.0.0.1:1", "***"]);
+}
+
+#[test]
+fn a_missing_database_is_refused_at_start() {
+    let server = pg_harness::server().unwrap();
+    let url = server.url("runbook_no_such_database", &[]);
+    refused_at_start(
+        &url,
+        password(server),
+        &["runbook_no_such_database", "does not exist"],
+    );
+}
+
+#[test]
+fn a_wrong_password_is_refused_at_start() {
+    let db = pg_harness::database("wrong_password").unwrap();
+    let server = db.server();
+    let url = format!(
+        "postgres://{}:not-the-password@{}:{}/{}",
+        server.user(),
+        server.host(),
+        server.port(),
+        db.name()
+    );
+    refused_at_start(&url, "not-the-password", &["password"]);
+}
+
+/// The server pids of the runner's connections to the workspace's database
+/// (found by the `application_name` runbook gives them), terminated.
+fn terminate_runner_connections(ws: &Workspace) -> Vec<String> {
+    let db = ws.database();
+    // Materialised first: in one WHERE clause the server may call
+    // pg_terminate_backend before it has excluded this query's own backend.
+    db.query_column(&format!(
+        "WITH runner AS MATERIALIZED ( \
+           SELECT pid FROM pg_stat_activity \
+           WHERE datname = '{}' AND pid <> pg_backend_pid() \
+             AND application_name LIKE 'runbook%') \
+         SELECT pid::text FROM runner WHERE pg_terminate_backend(pid)",
+        db.name()
+    ))
+    .unwrap()
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+#[test]
+fn a_lost_connection_stops_the_run_before_the_next_effect_and_resume_finishes() {
+    let ws = Workspace::with_store(StoreKind::Postgres);
+    ws.fixture("blocking.runbook");
+    let mut runner = ws.spawn("runner", &["run", "blocking.runbook"]);
+    let id = runner.wait_run_id();
+    ws.wait_until("the hold step runs", || {
+        ws.lines("out.txt").contains(&"waiting".to_string())
+    });
+
+    let killed = terminate_runner_connections(&ws);
+    assert!(
+        !killed.is_empty(),
+        "the runner holds no connection to the store while it runs a step"
+    );
+    // Let the step finish: its end can no longer be recorded, so the next
+    // step must not start.
+    ws.touch("release");
+    let code = runner.wait();
+    let said = runner.output();
+    assert!(code.is_some(), "died of a signal: {said}");
+    assert_ne!(code, Some(0), "the run went on without its store: {said}");
+    assert!(!said.contains("panicked"), "{said}");
+    let flat_said = flat(&said);
+    assert!(
+        flat_said.contains("runbook::store::lease_lost")
+            && flat_said.contains("connection to the state store was lost"),
+        "a store diagnostic says why it stopped: {said}"
+    );
+    assert!(
+        flat_said.contains(&format!("runbook resume {id}")),
+        "says how to go on: {said}"
+    );
+    assert_eq!(
+        ws.lines("out.txt"),
+        ["first", "waiting"],
+        "the next step's effect ran without a store to record it"
+    );
+    eprintln!("terminated backends {killed:?}; the runner said:\n{said}");
+
+    // The runner released its lease if it could; if not, it expires.
+    ws.after_kill(&["resume", &id]).assert_code(0);
+    let lines = ws.lines("out.txt");
+    assert_eq!(lines.first().map(String::as_str), Some("first"));
+    assert_eq!(
+        lines.iter().filter(|l| *l == "first").count(),
+        1,
+        "a succeeded step ran again: {lines:?}"
+    );
+    assert_eq!(lines.last().map(String::as_str), Some("last"), "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| *l == "last").count(), 1);
+    let status = ws.cmd(["status", &id, "--json"]).output();
+    status.assert_code(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["state"], "succeeded", "{status}");
+}
