@@ -202,7 +202,10 @@ fn a_slow_loop_of_cheap_operations_hits_the_evaluation_time_limit() {
         "names the limit: {said}"
     );
     // The diagnostic points at the expression, with its line and column.
-    assert!(said.contains("hostile.runbook:7:"), "names the line: {said}");
+    assert!(
+        said.contains("hostile.runbook:7:"),
+        "names the line: {said}"
+    );
     assert!(
         !said.contains("runbook::run::timeout"),
         "not the step timeout: {said}"
@@ -223,7 +226,9 @@ fn time_actions_spend_waiting_does_not_count_against_the_evaluation_time_limit()
     let ws = Workspace::new();
     runbook(
         &ws,
-        &format!("# lint:allow(missing_undo) only waits\nstep s \"Waits\" {{\n  let codes = {expr}\n}}"),
+        &format!(
+            "# lint:allow(missing_undo) only waits\nstep s \"Waits\" {{\n  let codes = {expr}\n}}"
+        ),
     );
     let out = ws.cmd(["run", "hostile.runbook"]).output();
     assert_no_crash(&out);

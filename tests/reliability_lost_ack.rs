@@ -223,7 +223,10 @@ fn a_create_that_meets_a_different_object_fails_naming_the_difference() {
     let (out, _) = ws.run("create.runbook", &["--kubeconfig", &kc]);
     out.assert_code(1);
     let said = out.all();
-    assert!(said.contains("runbook::run::kube::already_exists"), "{said}");
+    assert!(
+        said.contains("runbook::run::kube::already_exists"),
+        "{said}"
+    );
     assert!(
         said.contains("configmap/limits already exists in namespace production")
             && said.contains(r#"data.pool is "10" (manifest: "20")"#),

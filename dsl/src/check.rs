@@ -18,6 +18,7 @@ mod calls;
 mod defaults;
 mod engine;
 mod error;
+mod literal;
 mod metadata;
 mod names;
 
@@ -112,6 +113,7 @@ impl<'t> Checker<'t> {
         let mut pass = Pass {
             checker: self,
             errors: Vec::new(),
+            scope: rhai::Scope::new(),
         };
         pass.runbook(rb);
         let mut errors = pass.errors;
@@ -123,6 +125,8 @@ impl<'t> Checker<'t> {
 struct Pass<'c, 't> {
     checker: &'c Checker<'t>,
     errors: Vec<CheckError>,
+    /// The scope of the compile at hand (see [`Pass::compile_expr`]).
+    scope: rhai::Scope<'static>,
 }
 
 impl Pass<'_, '_> {
@@ -347,6 +351,9 @@ impl Pass<'_, '_> {
     /// [`Pass::compile`], returning the AST when `expr` compiled and
     /// `want_ast` asks for it (param defaults, which are evaluated).
     fn compile_expr(&mut self, expr: &Expr, names: &Names, want_ast: bool) -> Option<rhai::AST> {
+        if !want_ast && literal::is_plain_string(&expr.text) {
+            return None; // no names, no calls, and Rhai accepts it
+        }
         let source = rhai_source(expr);
         let used = names.used_in(&source);
         let key = cache::key(&used, &source);
@@ -365,14 +372,16 @@ impl Pass<'_, '_> {
                 }
             }
         }
-        let mut scope = rhai::Scope::new();
+        // One scope for every compile of the pass: cleared, it keeps its
+        // storage.
+        self.scope.clear();
         for name in &used {
-            scope.push_dynamic(name.to_string(), rhai::Dynamic::UNIT);
+            self.scope.push_dynamic(*name, rhai::Dynamic::UNIT);
         }
         let compiled = self
             .checker
             .engine
-            .compile_expression_with_scope(&scope, source.as_ref());
+            .compile_expression_with_scope(&self.scope, source.as_ref());
         match compiled {
             Ok(ast) => {
                 let clean = self.check_calls(&ast, expr, names, &used);

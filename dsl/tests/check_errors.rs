@@ -316,3 +316,26 @@ fn a_repeated_expression_is_reported_at_each_place() {
     assert_eq!(checked.errors.len(), 1);
     assert_eq!(line_col(src, checked.errors[0].span().start), (2, 8));
 }
+
+#[test]
+fn one_checker_reports_the_same_problems_in_every_runbook_it_checks() {
+    // The checker keeps compile outcomes and binding names between runbooks;
+    // each runbook must still get all of its own errors.
+    let table = table();
+    let checker = runbook_dsl::Checker::new(&table);
+    let src = "step a \"t\" {\n  let use = 1\n  run kube::pods(1)\n  note `${x}`\n}\n";
+    for _ in 0..3 {
+        let rb = parse(src).unwrap();
+        let codes: Vec<String> = checker.errors(&rb).iter().map(|e| code(e)).collect();
+        assert_eq!(
+            codes,
+            [
+                "runbook::check::reserved_name",
+                "runbook::check::wrong_arity",
+                "runbook::check::unknown_variable"
+            ]
+        );
+    }
+    let clean = parse("step a \"t\" {\n  let n = 1\n  note `${n}`\n}\n").unwrap();
+    assert!(checker.errors(&clean).is_empty());
+}

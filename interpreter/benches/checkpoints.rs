@@ -3,7 +3,8 @@
 //! - the cost of one fsync on this disk;
 //! - per-step overhead of 1,000 no-op steps with durable checkpoints (and
 //!   the same run as a dry run, which stores nothing, for comparison);
-//! - resuming a run with 10,000 succeeded steps up to its next step;
+//! - resuming a run with 10,000 succeeded steps up to its next step, and
+//!   the store's share of it (open + load of the 10,000 records);
 //! - peak RSS of a 10,000-step run (measured first, so it is that run's peak).
 //!
 //! `cargo bench -p runbook-interpreter --bench checkpoints`
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runbook_interpreter::output::Display;
-use runbook_interpreter::{Options, Outcome, Overrides, Refused, SledStore, Source};
+use runbook_interpreter::{Options, Outcome, Overrides, Refused, SledStore, Source, Store};
 
 fn runbook(steps: usize, fail_last: bool) -> String {
     let mut s = String::from("runbook \"bench\" {\n  id \"B\"\n  owner \"bench\"\n}\n\n");
@@ -149,6 +150,19 @@ fn main() {
     let resume_parsed = start.elapsed();
     assert!(matches!(done.outcome, Outcome::Failed { .. }));
 
+    // The store's share: lock, open sled, check the commit log's last frame,
+    // decode the 10,000 records.
+    let store = SledStore::new(&state);
+    let start = Instant::now();
+    let session = store.open(&id).expect("the run opens");
+    let (_, records) = session.load().expect("the run loads");
+    let store_load = start.elapsed();
+    assert!(records.len() > 10_000, "{} records", records.len());
+    drop(session);
+    let log_bytes = std::fs::metadata(store.run_dir(&id).join("commits.log"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+
     // 1,000 no-op steps, stored vs dry run.
     let small = dir.path().join("small.runbook");
     let text = runbook(1_000, false);
@@ -199,6 +213,11 @@ fn main() {
         "resume of 10,000 succeeded steps to the next:  {:.1} ms incl. reading and parsing the file, {:.1} ms from a parsed file",
         resume.as_secs_f64() * 1e3,
         resume_parsed.as_secs_f64() * 1e3
+    );
+    println!(
+        "  of which the store opening and loading it:   {:.1} ms (commit log: {:.1} MiB)",
+        store_load.as_secs_f64() * 1e3,
+        log_bytes as f64 / (1024.0 * 1024.0)
     );
     println!(
         "peak RSS of the 10,000-step run:               {:.1} MiB (before it {:.1} MiB; after parsing its file {:.1} MiB)",

@@ -118,7 +118,11 @@ pub fn from_rhai(err: &EvalAltResult, expr: &Expr, stmt_span: Span) -> RunDiagno
         )
         // The whole expression: where in it the clock ran out says little.
         .at(
-            if expr.span.is_empty() { stmt_span } else { expr.span },
+            if expr.span.is_empty() {
+                stmt_span
+            } else {
+                expr.span
+            },
             format!("still evaluating after {limit}s"),
         )
         .help(

@@ -187,6 +187,7 @@ impl std::fmt::Debug for Redactor {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 

@@ -290,6 +290,18 @@ fn group_members(pgid: i32) -> Vec<i32> {
     out
 }
 
+/// Kills what is left of a failed test's command group.
+struct KillGroup(i32);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(self.0),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
 fn group_of(pid: i32) -> i32 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     stat.rsplit_once(')')
@@ -354,6 +366,7 @@ fn killed_runner_takes_the_group_down(script: &str) {
         .parse()
         .unwrap();
     let group = group_of(shell);
+    let _cleanup = KillGroup(group);
     let members = group_members(group);
     assert!(
         members.len() >= 4,

@@ -511,13 +511,20 @@ impl RunSession for SledSession {
 impl Drop for SledSession {
     fn drop(&mut self) {
         // Best effort, under the lock: a failed compaction leaves the old
-        // log, which is complete; sled flushes itself when dropped.
+        // log, which is complete.
         if let Err(e) = self.compact_if_large() {
             eprintln!(
                 "warning: run {}: the commit log was not compacted: {e}",
                 self.id
             );
         }
+        // The next open then reads the last frame from the end of the file
+        // and finds sled up to date. Neither is needed for correctness.
+        let _ = self.log.trim();
+        // Flushed before it is dropped, so that sled's own threads have let
+        // go of its files (and their lock) when the session is gone: the
+        // next session of this process may open the run at once.
+        let _ = self.db.flush();
     }
 }
 

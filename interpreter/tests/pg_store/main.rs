@@ -6,6 +6,7 @@
 mod contract;
 mod lease;
 mod schema;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -64,7 +64,11 @@ pub(crate) fn parse_manifests(action: &str, yaml: &str) -> Result<Vec<Value>, Ac
 
 /// The kind a manifest names, from the discovery table or, for a version
 /// that is not the group's preferred one, from that version's document.
-pub(crate) async fn manifest_kind(c: &Connection, api_version: &str, kind: &str) -> Result<Kind, Failure> {
+pub(crate) async fn manifest_kind(
+    c: &Connection,
+    api_version: &str,
+    kind: &str,
+) -> Result<Kind, Failure> {
     if let Some(k) = c.kinds().await?.by_api_version(api_version, kind) {
         return Ok(k);
     }
@@ -101,7 +105,9 @@ pub(crate) fn place_in_namespace(
         Some(theirs) if ns.is_empty() => theirs.to_owned(),
         Some(theirs) if theirs != ns => {
             return Err(Failure::Action(bad_argument(
-                format!("{action}: {label} names namespace {theirs}, but the call is for namespace {ns}"),
+                format!(
+                "{action}: {label} names namespace {theirs}, but the call is for namespace {ns}"
+            ),
                 "remove metadata.namespace from the manifest or use it in that namespace",
             )))
         }
@@ -125,15 +131,24 @@ pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Bo
         for mut doc in docs {
             let api_version = str_at(&doc, "/apiVersion").unwrap_or_default().to_owned();
             let kind_name = str_at(&doc, "/kind").unwrap_or_default().to_owned();
-            let name = str_at(&doc, "/metadata/name").unwrap_or_default().to_owned();
+            let name = str_at(&doc, "/metadata/name")
+                .unwrap_or_default()
+                .to_owned();
             let kind = manifest_kind(c, &api_version, &kind_name).await?;
             let label = format!("{}/{name}", kind.label());
             let target_ns = place_in_namespace(&mut doc, &kind, ns, "kube::apply", &label)?;
             let ns = target_ns.as_str();
             let before = requests::get_opt(c, &kind, ns, &name).await?;
             let body = PatchBody::Apply(doc);
-            let after = retrying(Mode::Write, async || requests::patch(c, ctx, &kind, ns, &name, &body).await).await?;
-            report(ctx, "kube::apply", &format!("{label}: {}", changes::describe(before.as_ref(), &after)));
+            let after = retrying(Mode::Write, async || {
+                requests::patch(c, ctx, &kind, ns, &name, &body).await
+            })
+            .await?;
+            report(
+                ctx,
+                "kube::apply",
+                &format!("{label}: {}", changes::describe(before.as_ref(), &after)),
+            );
             applied.push(label);
         }
         Ok(applied)
@@ -159,7 +174,11 @@ mod tests {
 
     #[test]
     fn refuses_objects_without_identity() {
-        let err = parse_manifests("kube::apply", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n").unwrap_err();
+        let err = parse_manifests(
+            "kube::apply",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
+        )
+        .unwrap_err();
         assert_eq!(err.message, "kube::apply: object 1 has no `metadata.name`");
         let err = parse_manifests("kube::apply", "a: [").unwrap_err();
         assert!(

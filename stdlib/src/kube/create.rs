@@ -28,11 +28,7 @@ const MAX_SHOWN_VALUE: usize = 80;
 
 /// Create every object of `yaml` in namespace `ns` (`""`: each object's
 /// own). Returns `kind/name` of each object.
-pub(crate) fn create(
-    state: &KubeState,
-    ns: &str,
-    yaml: &str,
-) -> Result<Array, Box<EvalAltResult>> {
+pub(crate) fn create(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Box<EvalAltResult>> {
     let docs = parse_manifests(ACTION, yaml).map_err(ActionError::into_rhai)?;
     let ctx = &state.ctx;
     let created = state.run(async |c| {
@@ -40,7 +36,9 @@ pub(crate) fn create(
         for mut doc in docs {
             let api_version = str_at(&doc, "/apiVersion").unwrap_or_default().to_owned();
             let kind_name = str_at(&doc, "/kind").unwrap_or_default().to_owned();
-            let name = str_at(&doc, "/metadata/name").unwrap_or_default().to_owned();
+            let name = str_at(&doc, "/metadata/name")
+                .unwrap_or_default()
+                .to_owned();
             let kind = manifest_kind(c, &api_version, &kind_name).await?;
             let label = format!("{}/{name}", kind.label());
             let target_ns = place_in_namespace(&mut doc, &kind, ns, ACTION, &label)?;
@@ -55,7 +53,12 @@ pub(crate) fn create(
                         if differences.is_empty() {
                             Ok(true)
                         } else {
-                            Err(Failure::Action(already_exists(&label, ns, kind.namespaced, &differences)))
+                            Err(Failure::Action(already_exists(
+                                &label,
+                                ns,
+                                kind.namespaced,
+                                &differences,
+                            )))
                         }
                     }
                     Err(f) => Err(f),

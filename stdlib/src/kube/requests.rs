@@ -185,7 +185,10 @@ pub(crate) async fn create(
     let api = object_api(c, kind, ns, name)?;
     let object: DynamicObject = serde_json::from_value(object.clone()).map_err(|e| {
         Failure::Action(bad_argument(
-            format!("kube::create: {}/{name} is not a Kubernetes object: {e}", kind.label()),
+            format!(
+                "kube::create: {}/{name} is not a Kubernetes object: {e}",
+                kind.label()
+            ),
             "each object needs apiVersion, kind and metadata.name",
         ))
     })?;

@@ -162,6 +162,9 @@ mod tests {
             lines.iter().any(|l| l.contains(&whole)),
             "one piece holds the whole secret"
         );
-        assert_eq!(lines.concat().into_bytes(), input[..input.len() - 1].to_vec());
+        assert_eq!(
+            lines.concat().into_bytes(),
+            input[..input.len() - 1].to_vec()
+        );
     }
 }

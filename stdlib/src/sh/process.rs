@@ -43,7 +43,7 @@ pub(crate) struct Finished {
 pub(crate) enum ShError {
     #[error("could not start /bin/sh in {}: {source}", dir.display())]
     Spawn { dir: PathBuf, source: io::Error },
-    #[error("could not start the shell that guards the command: {0}")]
+    #[error("could not start /bin/sh to watch over the command: {0}")]
     Watcher(io::Error),
     #[error("lost track of the command: {0}")]
     Wait(io::Error),
@@ -57,9 +57,9 @@ impl ShError {
             ShError::Interrupted(why) => super::interrupted_error(command, &why),
             ShError::Spawn { .. } => ActionError::new("runbook::run::sh::spawn", self.to_string())
                 .with_help("check that the runbook's directory exists and /bin/sh is installed"),
-            ShError::Wait(_) | ShError::Watcher(_) => {
-                ActionError::new("runbook::run::sh::io", self.to_string())
-            }
+            ShError::Watcher(_) => ActionError::new("runbook::run::sh::spawn", self.to_string())
+                .with_help("check that /bin/sh is installed and the process limit is not reached"),
+            ShError::Wait(_) => ActionError::new("runbook::run::sh::io", self.to_string()),
         }
     }
 }

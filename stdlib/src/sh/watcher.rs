@@ -31,7 +31,7 @@ use super::process::KILL_GRACE;
 /// `$1` is the grace in seconds. `read` succeeds on the all-clear line and
 /// fails on end-of-file; the watcher ignores its own SIGTERM so that it lives
 /// to send the SIGKILL.
-const SCRIPT: &str = "read -r _ || exit 0";
+const SCRIPT: &str = "read -r _ || { trap '' TERM; kill -TERM 0; sleep \"$1\"; kill -KILL 0; }";
 
 /// A running watcher and the runner's end of its lifeline.
 pub(crate) struct Watcher {
