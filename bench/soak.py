@@ -119,9 +119,17 @@ RECOVERIES = {name: 0 for name in RECOVERY_MARKS}
 KILLS = [0]
 
 
+RECOVERY_REASONS = {}
+
+
 def count_recoveries(text):
     for name, mark in RECOVERY_MARKS.items():
         RECOVERIES[name] += text.count(mark)
+    for line in text.splitlines():
+        if any(mark in line for mark in RECOVERY_MARKS.values()):
+            # "warning: run ID: the checkpoint database cannot be opened (WHY); ..."
+            reason = line.split(": ", 2)[-1].split(";")[0]
+            RECOVERY_REASONS[reason] = RECOVERY_REASONS.get(reason, 0) + 1
 
 
 def invoke(binary, ws, args, attempt, kill_after):
@@ -226,6 +234,8 @@ def main():
             print(f"    {v}", flush=True)
     print(f"{a.iterations} iterations in {time.time() - started:.0f}s, {len(violations)} violations")
     print(f"{KILLS[0]} kills; recoveries: " + ", ".join(f"{n} {name}" for name, n in RECOVERIES.items()))
+    for reason, n in sorted(RECOVERY_REASONS.items(), key=lambda kv: -kv[1]):
+        print(f"    {n}x {reason}")
     sys.exit(1 if violations else 0)
 
 

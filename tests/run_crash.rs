@@ -19,34 +19,11 @@ use run_support::{Rng, Workspace};
 const STEPS: usize = 30;
 const TRIALS_PER_TEST: usize = 5;
 
-fn thirty_steps() -> String {
-    let mut text =
-        String::from("runbook \"Thirty steps\" {\n  id \"T-RUN-CRASH\"\n  owner \"tests\"\n}\n");
-    for n in 1..=STEPS {
-        text.push_str(&format!(
-            "\nstep s{n} \"Step {n}\" {{\n  sh \"echo s{n} >> out.txt\"\n}}\n"
-        ));
-    }
-    text
-}
-
-/// The step numbers in out.txt.
-fn steps_written(ws: &Workspace) -> Vec<usize> {
-    ws.lines("out.txt")
-        .iter()
-        .map(|l| {
-            l.strip_prefix('s')
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("bad line {l:?}"))
-        })
-        .collect()
-}
-
 /// One trial: start, kill after a random number of lines (plus a random few
 /// milliseconds), resume (killing some resumes too) until the run succeeds.
 fn trial(like: &Workspace, rng: &mut Rng, trial: usize) {
     let ws = like.fresh();
-    ws.write("crash.runbook", &thirty_steps());
+    ws.write("crash.runbook", &run_support::numbered_steps_runbook(STEPS));
     // For each kill: the last step whose line was in the file when it died.
     let mut kills: Vec<usize> = Vec::new();
     let mut id: Option<String> = None;
@@ -86,7 +63,7 @@ fn trial(like: &Workspace, rng: &mut Rng, trial: usize) {
                 if runner.kill9() == Some(0) {
                     break; // it finished just before the kill
                 }
-                let written = steps_written(&ws);
+                let written = run_support::steps_written(&ws);
                 kills.push(written.last().copied().unwrap_or(0));
                 continue;
             }
@@ -96,7 +73,7 @@ fn trial(like: &Workspace, rng: &mut Rng, trial: usize) {
         break;
     }
 
-    let written = steps_written(&ws);
+    let written = run_support::steps_written(&ws);
     assert!(
         !kills.is_empty(),
         "trial {trial}: the runner was never killed"
@@ -105,30 +82,15 @@ fn trial(like: &Workspace, rng: &mut Rng, trial: usize) {
         "trial {trial}: killed after steps {kills:?}; {} lines for {STEPS} steps",
         written.len()
     );
-    let mut collapsed = written.clone();
-    collapsed.dedup();
-    assert_eq!(
-        collapsed,
-        (1..=STEPS).collect::<Vec<_>>(),
-        "trial {trial}: lines out of order or missing: {written:?} (kills after {kills:?})"
+    // The step running at a kill is the last one written then, or the next
+    // (its line landing just as the runner died).
+    run_support::assert_only_interrupted_steps_repeated(
+        &format!("trial {trial}"),
+        &written,
+        STEPS,
+        &kills,
+        1,
     );
-    let mut seen = std::collections::BTreeMap::new();
-    for step in &written {
-        *seen.entry(*step).or_insert(0) += 1;
-    }
-    for (step, count) in seen {
-        if count == 1 {
-            continue;
-        }
-        // Ran twice: it must have been running at a kill, i.e. the last step
-        // written at that moment, or the next one (its line landing just as
-        // the runner died).
-        let running_at_a_kill = kills.iter().any(|&k| step == k || step == k + 1);
-        assert!(
-            running_at_a_kill && count <= 1 + kills.len(),
-            "trial {trial}: step s{step} ran {count} times; kills after {kills:?}; lines {written:?}"
-        );
-    }
 }
 
 /// Each trial gets a fresh workspace with the store of `like`.

@@ -33,8 +33,13 @@ fn assert_not_shown(outputs: &[Output]) {
     }
 }
 
-fn assert_not_stored(ws: &Workspace) {
+fn assert_not_stored(ws: &Workspace, id: &str) {
     assert!(ws.store_holds_anything(), "the run was stored");
+    // The search finds what the store does hold, so finding no secret means something.
+    assert!(
+        !ws.stored_places_containing(id).is_empty(),
+        "the run id {id} is nowhere in the store"
+    );
     let leaked = ws.stored_places_containing(TOKEN);
     assert!(leaked.is_empty(), "the secret is in {leaked:?}");
 }
@@ -74,7 +79,7 @@ fn a_secret_param_is_never_written_or_shown(ws: &Workspace) {
     );
     shown.push(out);
     assert_not_shown(&shown);
-    assert_not_stored(ws);
+    assert_not_stored(ws, &id);
 
     // Not stored, so not restored: resuming needs it again.
     ws.edit(
@@ -92,7 +97,7 @@ fn a_secret_param_is_never_written_or_shown(ws: &Workspace) {
     let with = ws.cmd(["resume", &id, "--param", &token_param]).output();
     with.assert_code(0);
     assert_not_shown(&[without, with]);
-    assert_not_stored(ws);
+    assert_not_stored(ws, &id);
 }
 
 fn a_step_binding_holding_a_secret_is_refused_without_showing_it(ws: &Workspace) {
@@ -101,7 +106,7 @@ fn a_step_binding_holding_a_secret_is_refused_without_showing_it(ws: &Workspace)
         "runbook \"Bind\" {\n  id \"T-RUN-BIND\"\n  owner \"tests\"\n}\n\nparam token: secret\n\n\
          step bind \"Keep a copy\" {\n  let header = `Bearer ${token}`\n}\n",
     );
-    let (out, _) = ws.run("bind.runbook", &["--param", &format!("token={TOKEN}")]);
+    let (out, id) = ws.run("bind.runbook", &["--param", &format!("token={TOKEN}")]);
     out.assert_code(1);
     assert!(
         out.stderr.contains("header"),
@@ -109,5 +114,5 @@ fn a_step_binding_holding_a_secret_is_refused_without_showing_it(ws: &Workspace)
         out.stderr
     );
     assert_not_shown(&[out]);
-    assert_not_stored(ws);
+    assert_not_stored(ws, &id);
 }

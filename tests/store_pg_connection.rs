@@ -96,6 +96,27 @@ fn a_wrong_password_is_refused_at_start() {
     refused_at_start(&url, "not-the-password", &["password"]);
 }
 
+#[test]
+fn a_malformed_url_is_refused_without_its_password() {
+    let ws = Workspace::new();
+    ws.fixture("three_steps.runbook");
+    let out = common::runbook(["run", "three_steps.runbook"])
+        .arg("--state")
+        .arg("postgres://ops:hunter2-pw@db.example:notaport/runs")
+        .current_dir(ws.dir.path())
+        .output();
+    out.assert_code(2);
+    let said = flat(&out.all());
+    assert!(said.contains("runbook::store::config"), "{said}");
+    assert!(
+        said.contains("invalid state store URL postgres://ops:***@db.example:notaport/runs"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2-pw"), "password shown: {said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(!ws.path("out.txt").exists(), "a step ran");
+}
+
 /// The server pids of the runner's connections to the workspace's database
 /// (found by the `application_name` runbook gives them), terminated.
 fn terminate_runner_connections(ws: &Workspace) -> Vec<String> {
@@ -171,4 +192,76 @@ fn a_lost_connection_stops_the_run_before_the_next_effect_and_resume_finishes() 
     status.assert_code(0);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(status["state"], "succeeded", "{status}");
+}
+
+const STEPS: usize = 30;
+
+/// Terminate the runner's connections at random moments of a 30-step run
+/// (between and during its quick steps, so also around commits), resume
+/// until done: each stop leaves the run resumable, and only the step running
+/// at a stop may run twice.
+#[test]
+fn connections_terminated_at_random_moments_then_resume() {
+    let mut rng = run_support::Rng::from_env_or_clock("connection kill trials");
+    for trial in 0..3 {
+        let ws = Workspace::with_store(StoreKind::Postgres);
+        ws.write("steps.runbook", &run_support::numbered_steps_runbook(STEPS));
+        // For each stop: the last step written once the runner had exited.
+        let mut stops: Vec<usize> = Vec::new();
+        let mut id: Option<String> = None;
+        for attempt in 0.. {
+            assert!(
+                attempt < 20,
+                "trial {trial}: no progress after {attempt} attempts"
+            );
+            let tag = format!("trial{trial}.attempt{attempt}");
+            let mut runner = match &id {
+                None => ws.spawn(&tag, &["run", "steps.runbook"]),
+                Some(id) => ws.spawn_after_kill(&tag, &["resume", id]),
+            };
+            if id.is_none() {
+                id = Some(runner.wait_run_id());
+            }
+            if stops.len() < 3 {
+                let target = ws.lines("out.txt").len() + rng.range(1, 8) as usize;
+                let mut finished = false;
+                ws.wait_until(&format!("trial {trial}: {target} lines or the end"), || {
+                    finished = matches!(runner.child.try_wait(), Ok(Some(_)));
+                    finished || ws.lines("out.txt").len() >= target
+                });
+                std::thread::sleep(std::time::Duration::from_millis(rng.range(0, 10)));
+                if !finished && !terminate_runner_connections(&ws).is_empty() {
+                    let code = runner.wait();
+                    let said = runner.output();
+                    if code == Some(0) {
+                        break; // it had recorded its last step already
+                    }
+                    assert!(!said.contains("panicked"), "trial {trial}: {said}");
+                    assert!(
+                        flat(&said).contains("runbook::store::"),
+                        "trial {trial}: a store diagnostic says why it stopped: {said}"
+                    );
+                    let written = run_support::steps_written(&ws);
+                    stops.push(written.last().copied().unwrap_or(0));
+                    continue;
+                }
+            }
+            assert_eq!(runner.wait(), Some(0), "trial {trial}: {}", runner.output());
+            break;
+        }
+        let written = run_support::steps_written(&ws);
+        eprintln!(
+            "trial {trial}: stopped after steps {stops:?}; {} lines",
+            written.len()
+        );
+        // Read after the runner exited: nothing runs after a stop is seen,
+        // so only the last step written may have been interrupted.
+        run_support::assert_only_interrupted_steps_repeated(
+            &format!("trial {trial}"),
+            &written,
+            STEPS,
+            &stops,
+            0,
+        );
+    }
 }

@@ -2,8 +2,9 @@
 //! the run until its lease expires; then another runner's `resume` takes it
 //! over (the journal says from whom) and no step but the interrupted one runs
 //! twice. When the lease expires, eight racing resumes still let exactly one
-//! runner proceed. (Eight resumes of a failed run, with no lease left behind:
-//! reliability_concurrency.rs, on both stores.)
+//! runner proceed. A runner that stalled past its lease and wakes after the
+//! takeover records and runs nothing more. (Eight resumes of a failed run,
+//! with no lease left behind: reliability_concurrency.rs, on both stores.)
 
 // Tests unwrap: a panic with the value is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -211,4 +212,48 @@ fn eight_runners_racing_for_an_expired_lease_let_exactly_one_proceed() {
         .filter(|e| e["event"] == "run-taken-over")
         .count();
     assert_eq!(takeovers, 1, "{}", log.stdout);
+}
+
+fn signal(runner: &Runner, sig: nix::sys::signal::Signal) {
+    let pid = nix::unistd::Pid::from_raw(runner.child.id() as i32);
+    nix::sys::signal::kill(pid, sig).unwrap();
+}
+
+#[test]
+fn a_stalled_runner_whose_lease_was_taken_over_records_and_runs_nothing_more() {
+    let ws = Workspace::with_store(StoreKind::Postgres);
+    ws.fixture("blocking.runbook");
+    let mut a = ws.spawn("a", &["run", "blocking.runbook"]);
+    let id = a.wait_run_id();
+    ws.wait_until("runner A runs the hold step", || {
+        ws.lines("out.txt").contains(&"waiting".to_string())
+    });
+    // A stalls (a paused VM, a stopped process) without dying: its
+    // connection stays open, its lease stops being renewed.
+    signal(&a, nix::sys::signal::Signal::SIGSTOP);
+
+    // B takes the run over once A's lease expired, and finishes it.
+    ws.touch("release");
+    let b = ws.after_kill(&["resume", &id]);
+    b.assert_code(0);
+    assert_eq!(ws.lines("out.txt"), ["first", "waiting", "waiting", "last"]);
+
+    // A wakes up: it must notice it lost the run and do nothing more.
+    signal(&a, nix::sys::signal::Signal::SIGCONT);
+    let code = a.wait();
+    let said = flat(&a.output());
+    assert_ne!(code, Some(0), "A went on as if it held the run: {said}");
+    assert!(said.contains("runbook::store::lease_lost"), "{said}");
+    assert_eq!(
+        ws.lines("out.txt"),
+        ["first", "waiting", "waiting", "last"],
+        "A ran a step of a run it no longer held"
+    );
+    let status = ws.cmd(["status", &id, "--json"]).output();
+    status.assert_code(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(
+        status["state"], "succeeded",
+        "A overwrote B's result: {status}"
+    );
 }

@@ -91,5 +91,19 @@ fn main() {
     let pg_step = per_step(&rt, dir.path(), &pg);
     println!("per-step overhead ({STEPS} no-op steps, best of 3, one durable commit per step):");
     println!("  sled        {:>8.3} ms", sled_step.as_secs_f64() * 1e3);
-    println!("  postgresql  {:>8.3} ms", pg_step.as_secs_f64() * 1e3);
+    // The throwaway test server runs with fsync off: say which kind of
+    // server the figure is for.
+    let setting = |name: &str| {
+        db.query_column(&format!("SHOW {name}"))
+            .ok()
+            .and_then(|v| v.into_iter().next().flatten())
+            .unwrap_or_else(|| "?".into())
+    };
+    println!(
+        "  postgresql  {:>8.3} ms  (server: fsync={}, synchronous_commit={}; set {} for a durable server)",
+        pg_step.as_secs_f64() * 1e3,
+        setting("fsync"),
+        setting("synchronous_commit"),
+        pg_harness::DATABASE_URL_ENV
+    );
 }

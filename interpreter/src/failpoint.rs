@@ -36,7 +36,8 @@ pub enum Site {
     LogWritten,
     /// The frame is durable; sled has not seen the commit.
     LogSynced,
-    /// sled has the commit in memory, unflushed: lost with the process.
+    /// sled got a batch of commits, in memory, unflushed: lost with the
+    /// process.
     SledApplied,
     /// A compaction wrote and synced the new log, not yet renamed over the
     /// old one.
@@ -144,6 +145,28 @@ pub fn compact_min_bytes(default: u64) -> u64 {
 #[cfg(not(feature = "failpoints"))]
 #[inline(always)]
 pub fn compact_min_bytes(default: u64) -> u64 {
+    default
+}
+
+/// Test builds: how many commits the sled store gathers before giving them
+/// to sled (`RUNBOOK_FAILPOINT_SLED_BATCH`), so the crash test reaches
+/// [`Site::SledApplied`] several times in a small run.
+pub const SLED_BATCH_ENV: &str = "RUNBOOK_FAILPOINT_SLED_BATCH";
+
+/// The sled batch size: `default`, or [`SLED_BATCH_ENV`]'s value.
+#[cfg(feature = "failpoints")]
+pub fn sled_batch_commits(default: u32) -> u32 {
+    std::env::var(SLED_BATCH_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// Without the `failpoints` feature: always `default`.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn sled_batch_commits(default: u32) -> u32 {
     default
 }
 

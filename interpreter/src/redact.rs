@@ -86,7 +86,8 @@ impl Redactor {
     /// part before the cut can be redacted and shown on its own: no secret
     /// occurrence crosses the cut, and no secret can begin before it and be
     /// completed by what follows. Everything when no secret is known; `0`
-    /// when the whole text may be the start of a secret.
+    /// when the whole text may be the start of a secret. Exact when `text`
+    /// is at least twice as long as the longest secret.
     pub fn safe_cut(&self, text: &[u8]) -> usize {
         let Ok(secrets) = self.secrets.read() else {
             return 0;
@@ -95,14 +96,18 @@ impl Redactor {
             return text.len();
         };
         // A secret that is still incomplete starts after this point.
-        let mut cut = text.len().saturating_sub(longest - 1);
-        // A complete occurrence crossing the cut is shown whole (masked).
-        for r in occurrences(&secrets, text) {
-            if r.start < cut && r.end > cut {
-                cut = r.end;
-            }
+        let cut = text.len().saturating_sub(longest - 1);
+        // A complete occurrence crossing it is held back whole: cutting at
+        // its end could split another secret overlapping its end that is
+        // not complete yet. Only when it starts the text is it sent whole.
+        match occurrences(&secrets, text)
+            .into_iter()
+            .find(|r| r.start < cut && r.end > cut)
+        {
+            Some(r) if r.start > 0 => r.start,
+            Some(r) => r.end,
+            None => cut,
         }
-        cut
     }
 }
 
@@ -234,15 +239,60 @@ mod tests {
         let cut = r.safe_cut(text);
         assert_eq!(cut, text.len() - (n - 1));
         assert!(!String::from_utf8_lossy(&text[..cut]).contains("secret"));
-        // A whole occurrence crossing the cut goes out whole.
+        // A whole occurrence crossing the cut is kept back whole.
         let text = b"xxxxsecret-valuexx";
-        let cut = r.safe_cut(text);
-        assert_eq!(&text[..cut], b"xxxxsecret-value");
-        assert_eq!(
-            r.redact(std::str::from_utf8(&text[..cut]).unwrap()),
-            "xxxx***"
-        );
+        assert_eq!(&text[..r.safe_cut(text)], b"xxxx");
         // Nothing to keep back without secrets.
         assert_eq!(Redactor::new().safe_cut(b"abc"), 3);
+    }
+
+    /// Streams `text` as the `sh` pump does with a buffer of `limit` bytes
+    /// (cutting at `safe_cut` whenever it is full); the redacted pieces.
+    fn stream(r: &Redactor, text: &str, limit: usize) -> Vec<String> {
+        let mut pieces = Vec::new();
+        let mut buf: Vec<u8> = Vec::new();
+        for &b in text.as_bytes() {
+            buf.push(b);
+            if buf.len() >= limit {
+                let cut = match r.safe_cut(&buf) {
+                    0 => buf.len(),
+                    n => n,
+                };
+                let rest = buf.split_off(cut);
+                pieces.push(r.redact(&String::from_utf8(buf).unwrap()).into_owned());
+                buf = rest;
+            }
+        }
+        pieces.push(r.redact(&String::from_utf8(buf).unwrap()).into_owned());
+        pieces
+    }
+
+    #[test]
+    fn no_buffer_size_and_no_position_lets_a_piece_show_part_of_a_secret() {
+        // Two secrets that overlap, and one URL-encoded.
+        let r = redactor(&["abcdef-1", "f-123456", "k/ey"]);
+        let shapes = [
+            "abcdef-1",
+            "f-123456",
+            "abcdef-123456",
+            "k%2Fey",
+            "abcdef-1k%2Fey",
+        ];
+        for shape in shapes {
+            for pos in 0..24 {
+                let text = format!("{}{shape}{}", "x".repeat(pos), "y".repeat(24 - pos));
+                let whole = r.redact(&text).into_owned();
+                // Any buffer twice as long as the longest secret (the
+                // pump's 64 KiB covers secrets of up to 32 KiB).
+                for limit in 16..=40 {
+                    let pieces = stream(&r, &text, limit);
+                    assert_eq!(
+                        pieces.concat(),
+                        whole,
+                        "{text:?} with a {limit}-byte buffer: {pieces:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -30,6 +30,7 @@ where
     command
         .env("NO_COLOR", "1")
         .env_remove("RUNBOOK_STATE")
+        .env_remove("RUNBOOK_LEASE_TTL")
         .env("TERM", "dumb");
     Cmd {
         command,

@@ -460,6 +460,66 @@ fn sql_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A runbook of `n` steps `s1`…`sN`, each appending its name to `out.txt`:
+/// the witness of which steps ran, how often, in which order.
+pub fn numbered_steps_runbook(n: usize) -> String {
+    let mut text = format!("runbook \"{n} steps\" {{\n  id \"T-STEPS\"\n  owner \"tests\"\n}}\n");
+    for k in 1..=n {
+        text.push_str(&format!(
+            "\nstep s{k} \"Step {k}\" {{\n  sh \"echo s{k} >> out.txt\"\n}}\n"
+        ));
+    }
+    text
+}
+
+/// The step numbers a [`numbered_steps_runbook`] wrote to `out.txt`.
+pub fn steps_written(ws: &Workspace) -> Vec<usize> {
+    ws.lines("out.txt")
+        .iter()
+        .map(|l| {
+            l.strip_prefix('s')
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("bad line {l:?}"))
+        })
+        .collect()
+}
+
+/// Checks the witness of a run of `steps` numbered steps that was stopped
+/// several times and resumed to the end: every step ran, in order, and a
+/// step ran more than once only if it was running at a stop. `stops` holds,
+/// for each stop, the last step written when it was seen; the step running
+/// then is that one or up to `slack` steps after it (a line landing just as
+/// the runner died).
+pub fn assert_only_interrupted_steps_repeated(
+    label: &str,
+    written: &[usize],
+    steps: usize,
+    stops: &[usize],
+    slack: usize,
+) {
+    let mut collapsed = written.to_vec();
+    collapsed.dedup();
+    assert_eq!(
+        collapsed,
+        (1..=steps).collect::<Vec<_>>(),
+        "{label}: lines out of order or missing: {written:?} (stops after {stops:?})"
+    );
+    let mut seen = std::collections::BTreeMap::new();
+    for step in written {
+        *seen.entry(*step).or_insert(0) += 1;
+    }
+    for (step, count) in seen {
+        if count == 1 {
+            continue;
+        }
+        let running_at_a_stop = stops.iter().any(|&k| (k..=k + slack).contains(&step));
+        assert!(
+            running_at_a_stop && count <= 1 + stops.len(),
+            "{label}: step s{step} ran {count} times; stops after {stops:?}; lines {written:?}"
+        );
+    }
+}
+
 /// A JSON array, or JSON lines, as a list of values.
 pub fn parse_json_list(text: &str) -> Vec<serde_json::Value> {
     match serde_json::from_str::<serde_json::Value>(text.trim()) {

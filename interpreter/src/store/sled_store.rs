@@ -108,6 +108,9 @@ impl SledStore {
             log,
             seq,
             staged: Vec::new(),
+            pending: Vec::new(),
+            pending_at: None,
+            pending_commits: 0,
             journal: Arc::new(journal),
             _lock: lock,
         })
@@ -298,6 +301,11 @@ struct SledSession {
     seq: u64,
     /// Writes since the last commit, in order.
     staged: Vec<LogWrite>,
+    /// Committed (durable in the log) but not yet given to sled, with the
+    /// log position of the last of them.
+    pending: Vec<LogWrite>,
+    pending_at: Option<(u64, u64)>,
+    pending_commits: u32,
     journal: Arc<FileJournal>,
     _lock: RunLock,
 }
@@ -311,6 +319,12 @@ const META_KEY: &[u8] = b"commit";
 /// than [`COMPACT_FACTOR`] times its first frame (the last snapshot).
 const COMPACT_MIN_BYTES: u64 = 8 * 1024 * 1024;
 const COMPACT_FACTOR: u64 = 4;
+/// Committed writes are given to sled in batches of this many commits (and
+/// when the session ends): every batch makes sled write and
+/// `sync_file_range` its buffers, I/O that would otherwise compete with the
+/// commit log's `fdatasync` at every step. A crash loses at most the batch,
+/// which the next open replays from the log.
+const SLED_BATCH_COMMITS: u32 = 64;
 
 fn step_key(step: &StepRecord) -> Vec<u8> {
     let prefix = if step.rollback { "rb/" } else { "step/" };
@@ -387,6 +401,37 @@ impl SledSession {
         self.staged.push((key, value));
     }
 
+    /// Give sled the committed writes it has not seen, in one atomic batch
+    /// with their log position.
+    fn apply_pending(&mut self) -> Result<(), StoreError> {
+        let Some((seq, end)) = self.pending_at.take() else {
+            return Ok(());
+        };
+        let mut batch = sled::Batch::default();
+        for (k, v) in std::mem::take(&mut self.pending) {
+            batch.insert(k, v);
+        }
+        batch.insert(META_KEY, &encode_meta(seq, end));
+        self.pending_commits = 0;
+        self.db
+            .apply_batch(batch)
+            .map_err(|e| sled_error(&self.id, &self.db_path, e))?;
+        crate::failpoint::reach(Site::SledApplied);
+        Ok(())
+    }
+
+    /// A record as committed: from the writes sled has not seen yet, else
+    /// from sled.
+    fn committed(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some((_, v)) = self.pending.iter().find(|(k, _)| k == key) {
+            return Ok(Some(v.clone()));
+        }
+        self.db
+            .get(key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| sled_error(&self.id, &self.db_path, e))
+    }
+
     /// Replace the log by one snapshot of every record when it has grown
     /// well past the state it describes, so that it stays proportional to
     /// the run (and a rebuild from it stays quick).
@@ -405,6 +450,7 @@ impl SledSession {
     }
 
     fn compact(&mut self) -> Result<(), StoreError> {
+        self.apply_pending()?;
         let path = self.log.path().to_path_buf();
         self.log = snapshot(&self.id, &self.db, &path, self.seq)?;
         Ok(())
@@ -436,17 +482,21 @@ impl RunSession for SledSession {
     fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError> {
         let err = |e| sled_error(&self.id, &self.db_path, e);
         let run_bytes = self
-            .db
-            .get(RUN_KEY)
-            .map_err(err)?
+            .committed(RUN_KEY)?
             .ok_or_else(|| self.corrupt("the run record is missing".into()))?;
         let run: RunRecord = self.decode(RUN_KEY, &run_bytes)?;
+        let is_step = |k: &[u8]| k.starts_with(b"step/") || k.starts_with(b"rb/");
         let mut steps = Vec::new();
         for prefix in [&b"step/"[..], &b"rb/"[..]] {
             for item in self.db.scan_prefix(prefix) {
                 let (k, v) = item.map_err(err)?;
-                steps.push(self.decode::<StepRecord>(&k, &v)?);
+                if !self.pending.iter().any(|(p, _)| *p == *k) {
+                    steps.push(self.decode::<StepRecord>(&k, &v)?);
+                }
             }
+        }
+        for (k, v) in self.pending.iter().filter(|(k, _)| is_step(k)) {
+            steps.push(self.decode::<StepRecord>(k, v)?);
         }
         Ok((run, steps))
     }
@@ -464,8 +514,9 @@ impl RunSession for SledSession {
     }
 
     /// One frame appended to the commit log and `fdatasync`ed: the one
-    /// flush of the step boundary. sled gets the same writes afterwards,
-    /// unflushed; if they are lost, the next open replays them from the log.
+    /// flush of the step boundary. sled gets the same writes later, in
+    /// batches, unflushed; if they are lost, the next open replays them from
+    /// the log.
     fn commit(&mut self) -> Result<(), StoreError> {
         if let Some(e) = self.journal.take_error() {
             return Err(StoreError::Io {
@@ -485,15 +536,15 @@ impl RunSession for SledSession {
             .map_err(io(self.log.path()))?;
         self.seq = seq;
         crate::failpoint::reach(Site::LogSynced);
-        let mut batch = sled::Batch::default();
         for (k, v) in writes {
-            batch.insert(k, v);
+            self.pending.retain(|(p, _)| *p != k);
+            self.pending.push((k, v));
         }
-        batch.insert(META_KEY, &encode_meta(seq, frame.end));
-        self.db
-            .apply_batch(batch)
-            .map_err(|e| sled_error(&self.id, &self.db_path, e))?;
-        crate::failpoint::reach(Site::SledApplied);
+        self.pending_at = Some((seq, frame.end));
+        self.pending_commits += 1;
+        if self.pending_commits >= crate::failpoint::sled_batch_commits(SLED_BATCH_COMMITS) {
+            self.apply_pending()?;
+        }
         Ok(())
     }
 
@@ -510,8 +561,11 @@ impl RunSession for SledSession {
 
 impl Drop for SledSession {
     fn drop(&mut self) {
-        // Best effort, under the lock: a failed compaction leaves the old
-        // log, which is complete.
+        // Best effort, under the lock: what sled does not get now, the next
+        // open replays; a failed compaction leaves the old log, complete.
+        if let Err(e) = self.apply_pending() {
+            eprintln!("warning: run {}: {e}", self.id);
+        }
         if let Err(e) = self.compact_if_large() {
             eprintln!(
                 "warning: run {}: the commit log was not compacted: {e}",

@@ -243,21 +243,16 @@ pub fn sets_env_and_restarts(env: &Env) {
     let h = env.harness();
     deploy_flowengine(env, &h);
     let s = |t: &str| env.script(t);
+    let env_of = |name: &str| -> String {
+        h.eval(&s(&format!(
+            r#"kube::deployment($NS, "flowengine").env("{name}")"#
+        )))
+    };
     h.eval::<()>(&s(
         r#"kube::deployment($NS, "flowengine").set_env("DB_POOL_SIZE", 200)"#,
     ));
-    assert_eq!(
-        h.eval::<String>(&s(
-            r#"kube::deployment($NS, "flowengine").env("DB_POOL_SIZE")"#
-        )),
-        "200"
-    );
-    assert_eq!(
-        h.eval::<String>(&s(
-            r#"kube::deployment($NS, "flowengine").env("LOG_LEVEL")"#
-        )),
-        "info"
-    );
+    assert_eq!(env_of("DB_POOL_SIZE"), "200");
+    assert_eq!(env_of("LOG_LEVEL"), "info");
     assert!(
         h.sink
             .effects()
@@ -276,24 +271,9 @@ pub fn sets_env_and_restarts(env: &Env) {
     h.eval::<()>(&s(
         r#"kube::deployment($NS, "flowengine").set_env(#{ LOG_LEVEL: "debug", FEATURE_X: true })"#,
     ));
-    assert_eq!(
-        h.eval::<String>(&s(
-            r#"kube::deployment($NS, "flowengine").env("LOG_LEVEL")"#
-        )),
-        "debug"
-    );
-    assert_eq!(
-        h.eval::<String>(&s(
-            r#"kube::deployment($NS, "flowengine").env("FEATURE_X")"#
-        )),
-        "true"
-    );
-    assert_eq!(
-        h.eval::<String>(&s(
-            r#"kube::deployment($NS, "flowengine").env("DB_POOL_SIZE")"#
-        )),
-        "200"
-    );
+    assert_eq!(env_of("LOG_LEVEL"), "debug");
+    assert_eq!(env_of("FEATURE_X"), "true");
+    assert_eq!(env_of("DB_POOL_SIZE"), "200");
 
     // `()` unsets: the undo of setting a variable that was not there.
     h.eval::<()>(&s(
