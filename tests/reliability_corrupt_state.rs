@@ -131,15 +131,17 @@ fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn an_emptied_checkpoint_database_is_rebuilt_from_the_commit_log() {
+fn an_emptied_checkpoint_database_is_replayed_from_the_commit_log() {
     let ws = Workspace::new();
     let id = failed_run(&ws);
     let db = run_dir(&ws, &id).join("checkpoint/db");
     assert!(db.is_file(), "sled keeps its data in {}", db.display());
     std::fs::write(&db, b"").unwrap();
+    // sled opens an empty file as an empty database: one that is behind the
+    // log from its first commit, as after a crash before sled wrote
+    // anything. The whole log is replayed.
     let out = ws.cmd(["resume", &id]).output();
     resumed_where_it_stopped(&ws, &out);
-    said_rebuilt(&out);
 }
 
 #[test]
@@ -168,11 +170,7 @@ fn a_garbled_checkpoint_database_is_kept_aside_and_rebuilt_from_the_commit_log()
     said_rebuilt(&out);
     let kept = kept_aside(&ws, &id);
     assert_eq!(kept.len(), 1, "the damaged database is kept: {kept:?}");
-    assert!(
-        flat(&out).contains(&kept[0]),
-        "and named:\n{}",
-        out.all()
-    );
+    assert!(flat(&out).contains(&kept[0]), "and named:\n{}", out.all());
     // The rebuilt database is a good one: the run is done and stays so.
     let again = ws.cmd(["resume", &id]).output();
     assert_no_panic(&again);
@@ -233,7 +231,11 @@ fn a_damaged_commit_log_needed_for_a_rebuild_is_refused() {
     std::fs::remove_dir_all(run_dir(&ws, &id).join("checkpoint")).unwrap();
     let out = ws.cmd(["resume", &id]).output();
     refused(&ws, &out, "runbook::store::corrupt");
-    assert!(flat(&out).contains("commits.log"), "names the log: {}", out.all());
+    assert!(
+        flat(&out).contains("commits.log"),
+        "names the log: {}",
+        out.all()
+    );
     // Refused before anything was touched: a second try says the same.
     let again = ws.cmd(["resume", &id]).output();
     refused(&ws, &again, "runbook::store::corrupt");
@@ -251,7 +253,11 @@ fn a_commit_log_of_a_newer_format_is_refused() {
     std::fs::remove_dir_all(run_dir(&ws, &id).join("checkpoint")).unwrap();
     let out = ws.cmd(["resume", &id]).output();
     refused(&ws, &out, "runbook::store::newer_format");
-    assert!(flat(&out).contains("999"), "names the format: {}", out.all());
+    assert!(
+        flat(&out).contains("999"),
+        "names the format: {}",
+        out.all()
+    );
 }
 
 #[test]

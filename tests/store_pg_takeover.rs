@@ -12,7 +12,7 @@
 mod common;
 mod run_support;
 
-use run_support::{Runner, StoreKind, Workspace};
+use run_support::{flat, Runner, StoreKind, Workspace};
 
 /// Long enough that the first `resume` after the kill surely meets a live
 /// lease on a slow machine, short enough to wait out.
@@ -38,14 +38,6 @@ fn killed_in_hold(ws: &Workspace) -> (String, String) {
 
 fn host() -> String {
     nix::unistd::gethostname().unwrap().into_string().unwrap()
-}
-
-/// miette wraps long messages: compare without the frame and line breaks.
-fn flat(text: &str) -> String {
-    text.replace(['│', '·'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

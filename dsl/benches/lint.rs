@@ -3,6 +3,8 @@
 //! Prints (no assertions; targets from issue 2):
 //! - MB/s on one core for one 10,000-step runbook (target ≥ 10 MB/s),
 //!   with the share of parse, check and lint;
+//! - parse time of the 10,001-step no-op runbook of `bench/run`'s resume
+//!   workload;
 //! - wall time for a directory of 1,000 runbooks of 100 lines linted on two
 //!   threads, the way `runbook lint DIR` does (target < 0.5 s);
 //! - with `RUNBOOK_BIN=path/to/runbook`, the wall time of the real binary on
@@ -56,6 +58,17 @@ fn runbook(steps: usize) -> String {
     if steps > 0 {
         s.push_str("}\n");
     }
+    s
+}
+
+/// `bench/harness/workloads.py`'s `resume_runbook`: `steps` no-op steps and
+/// a confirmation.
+fn noop_runbook(steps: usize) -> String {
+    let mut s = String::from("runbook \"resume\" {\n  id    \"RB-BENCH\"\n  owner \"bench\"\n}\n");
+    for i in 0..steps {
+        let _ = write!(s, "\nstep s{i} \"no-op {i}\" {{\n  run 1\n}}\n");
+    }
+    s.push_str("\nstep gate \"Wait for the operator\" {\n  confirm \"Go on?\"\n}\n");
     s
 }
 
@@ -141,6 +154,22 @@ fn main() {
             100.0 * secs / total
         );
     }
+
+    // The resume workload of `bench/run`: parsing is most of a resume's
+    // CPU before the first step runs.
+    let noop = noop_runbook(10_000);
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let rb = runbook_dsl::parse(&noop).expect("the no-op runbook parses");
+        best = best.min(start.elapsed());
+        assert_eq!(rb.steps().count(), 10_001);
+    }
+    println!(
+        "parse of a 10,001-step no-op runbook ({:.2} MB, the resume workload): {:.1} ms",
+        noop.len() as f64 / 1e6,
+        best.as_secs_f64() * 1e3
+    );
 
     // A directory of 1,000 files of about 100 lines, two threads.
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -107,7 +107,10 @@ mod armed {
 
     pub fn abort(site: Site, n: u64) -> ! {
         // stderr is unbuffered: the test sees where the process died.
-        eprintln!("failpoint: aborting at checkpoint write {n} ({})", site.name());
+        eprintln!(
+            "failpoint: aborting at checkpoint write {n} ({})",
+            site.name()
+        );
         std::process::abort();
     }
 }

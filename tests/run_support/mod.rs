@@ -444,6 +444,15 @@ pub fn run_id(output: &str) -> Option<String> {
     })
 }
 
+/// `text` without miette's frame and line breaks (it wraps long messages),
+/// for "is it said" checks.
+pub fn flat(text: &str) -> String {
+    text.replace(['│', '·'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether `out` is a refusal because another runner holds the run.
 pub fn refused_as_held(out: &Output) -> bool {
     out.code == Some(2) && is_held_refusal(&out.stderr)

@@ -347,13 +347,15 @@ fn decode_meta(b: &[u8]) -> Option<(u64, u64)> {
 
 /// Every record in sled (not its log position): a snapshot's contents.
 fn all_records(db: &sled::Db) -> impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + '_ {
-    db.iter().filter(|item| !matches!(item, Ok((k, _)) if &**k == META_KEY))
+    db.iter()
+        .filter(|item| !matches!(item, Ok((k, _)) if &**k == META_KEY))
 }
 
 /// Rewrite the log at `path` as one snapshot of sled's records at commit
 /// `seq`, and record the new log's end in sled.
 fn snapshot(id: &str, db: &sled::Db, path: &Path, seq: u64) -> Result<CommitLog, StoreError> {
-    let log = CommitLog::rewrite(path, seq, all_records(db)).map_err(|e| sled_error(id, path, e))?;
+    let log =
+        CommitLog::rewrite(path, seq, all_records(db)).map_err(|e| sled_error(id, path, e))?;
     db.insert(META_KEY, &encode_meta(seq, log.end()))
         .map_err(|e| sled_error(id, path, e))?;
     Ok(log)
@@ -443,7 +445,10 @@ impl SledSession {
             .ok()
             .flatten()
             .map_or(0, |f| f.end - f.start);
-        if len <= crate::failpoint::compact_min_bytes(COMPACT_MIN_BYTES) || len <= COMPACT_FACTOR * base || self.seq == 0 {
+        if len <= crate::failpoint::compact_min_bytes(COMPACT_MIN_BYTES)
+            || len <= COMPACT_FACTOR * base
+            || self.seq == 0
+        {
             return Ok(());
         }
         self.compact()

@@ -91,23 +91,43 @@ pub(crate) async fn manifest_kind(
     }
 }
 
-/// The namespace `doc` goes to: the call's, or the manifest's own when the
-/// call gives `""`; written into `doc`. A manifest naming another namespace
-/// than the call's is refused, like kubectl does.
-pub(crate) fn place_in_namespace(
-    doc: &mut Value,
-    kind: &Kind,
+/// One object of a manifest, resolved against the cluster.
+pub(crate) struct ManifestObject {
+    /// The object, with the namespace it goes to written in.
+    pub doc: Value,
+    pub kind: Kind,
+    /// `kind` as the manifest spells it (`ConfigMap`).
+    pub kind_name: String,
+    pub name: String,
+    /// `configmap/limits`, for messages and effects.
+    pub label: String,
+    /// The namespace it goes to (`""` for cluster-scoped kinds).
+    pub ns: String,
+}
+
+/// Resolve `doc`'s kind and namespace: the call's `ns`, or the manifest's
+/// own when the call gives `""`. A manifest naming another namespace than
+/// the call's is refused, like kubectl does. `action` starts messages.
+pub(crate) async fn resolve(
+    c: &Connection,
+    mut doc: Value,
     ns: &str,
     action: &str,
-    label: &str,
-) -> Result<String, Failure> {
-    let target_ns = match str_at(doc, "/metadata/namespace").filter(|_| kind.namespaced) {
+) -> Result<ManifestObject, Failure> {
+    let api_version = str_at(&doc, "/apiVersion").unwrap_or_default().to_owned();
+    let kind_name = str_at(&doc, "/kind").unwrap_or_default().to_owned();
+    let name = str_at(&doc, "/metadata/name")
+        .unwrap_or_default()
+        .to_owned();
+    let kind = manifest_kind(c, &api_version, &kind_name).await?;
+    let label = format!("{}/{name}", kind.label());
+    let target_ns = match str_at(&doc, "/metadata/namespace").filter(|_| kind.namespaced) {
         Some(theirs) if ns.is_empty() => theirs.to_owned(),
         Some(theirs) if theirs != ns => {
             return Err(Failure::Action(bad_argument(
                 format!(
-                "{action}: {label} names namespace {theirs}, but the call is for namespace {ns}"
-            ),
+                    "{action}: {label} names namespace {theirs}, but the call is for namespace {ns}"
+                ),
                 "remove metadata.namespace from the manifest or use it in that namespace",
             )))
         }
@@ -116,7 +136,14 @@ pub(crate) fn place_in_namespace(
     if kind.namespaced && !target_ns.is_empty() {
         doc["metadata"]["namespace"] = Value::String(target_ns.clone());
     }
-    Ok(target_ns)
+    Ok(ManifestObject {
+        doc,
+        kind,
+        kind_name,
+        name,
+        label,
+        ns: target_ns,
+    })
 }
 
 /// Apply every object of `yaml` in namespace `ns` (objects that name
@@ -128,16 +155,16 @@ pub(crate) fn apply(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, Bo
     let ctx = &state.ctx;
     let applied = state.run(async |c| {
         let mut applied = Vec::new();
-        for mut doc in docs {
-            let api_version = str_at(&doc, "/apiVersion").unwrap_or_default().to_owned();
-            let kind_name = str_at(&doc, "/kind").unwrap_or_default().to_owned();
-            let name = str_at(&doc, "/metadata/name")
-                .unwrap_or_default()
-                .to_owned();
-            let kind = manifest_kind(c, &api_version, &kind_name).await?;
-            let label = format!("{}/{name}", kind.label());
-            let target_ns = place_in_namespace(&mut doc, &kind, ns, "kube::apply", &label)?;
-            let ns = target_ns.as_str();
+        for doc in docs {
+            let ManifestObject {
+                doc,
+                kind,
+                name,
+                label,
+                ns,
+                ..
+            } = resolve(c, doc, ns, "kube::apply").await?;
+            let ns = ns.as_str();
             let before = requests::get_opt(c, &kind, ns, &name).await?;
             let body = PatchBody::Apply(doc);
             let after = retrying(Mode::Write, async || {

@@ -9,13 +9,12 @@
 use rhai::{Array, Dynamic, EvalAltResult};
 use serde_json::Value;
 
-use super::apply::{manifest_kind, parse_manifests, place_in_namespace};
+use super::apply::{parse_manifests, resolve, ManifestObject};
 use super::client::KubeState;
 use super::dry_run::report;
 use super::errors::{code, Failure};
 use super::requests;
 use super::retry::{retrying, Mode};
-use super::values::str_at;
 use crate::ActionError;
 
 const ACTION: &str = "kube::create";
@@ -33,17 +32,16 @@ pub(crate) fn create(state: &KubeState, ns: &str, yaml: &str) -> Result<Array, B
     let ctx = &state.ctx;
     let created = state.run(async |c| {
         let mut created = Vec::new();
-        for mut doc in docs {
-            let api_version = str_at(&doc, "/apiVersion").unwrap_or_default().to_owned();
-            let kind_name = str_at(&doc, "/kind").unwrap_or_default().to_owned();
-            let name = str_at(&doc, "/metadata/name")
-                .unwrap_or_default()
-                .to_owned();
-            let kind = manifest_kind(c, &api_version, &kind_name).await?;
-            let label = format!("{}/{name}", kind.label());
-            let target_ns = place_in_namespace(&mut doc, &kind, ns, ACTION, &label)?;
-            let ns = target_ns.as_str();
-            let doc = &doc;
+        for doc in docs {
+            let ManifestObject {
+                doc,
+                kind,
+                kind_name,
+                name,
+                label,
+                ns,
+            } = resolve(c, doc, ns, ACTION).await?;
+            let (doc, ns) = (&doc, ns.as_str());
             let existed = retrying(Mode::Write, async || {
                 match requests::create(c, ctx, &kind, ns, &name, doc).await {
                     Ok(_) => Ok(false),

@@ -44,6 +44,8 @@ impl Parser<'_> {
             self.trivia();
         }
         rb.comments = std::mem::take(&mut self.comments);
+        rb.items.shrink_to_fit();
+        rb.comments.shrink_to_fit();
         Some(rb)
     }
 
@@ -212,6 +214,7 @@ impl Parser<'_> {
             self.trivia();
         }
         self.byte(b'}')?;
+        steps.shrink_to_fit();
         Some(steps)
     }
 

@@ -23,6 +23,9 @@ impl Parser<'_> {
             self.trivia();
         }
         self.byte(b'}')?;
+        // A first push reserves room for four statements; most blocks hold
+        // one or two, and a long runbook keeps thousands of blocks.
+        stmts.shrink_to_fit();
         Some(Block {
             stmts,
             span: Span::new(start, self.pos),

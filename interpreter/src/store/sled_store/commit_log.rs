@@ -493,9 +493,15 @@ impl CommitLog {
     fn scan_after(&self, from: u64, len: u64) -> Result<(Option<FrameInfo>, u64), LogError> {
         let mut tail = vec![0u8; (len - from) as usize];
         self.file.read_exact_at(&mut tail, from)?;
-        let nonzero = tail.iter().rposition(|b| *b != 0).map_or(0, |i| i as u64 + 1);
+        let nonzero = tail
+            .iter()
+            .rposition(|b| *b != 0)
+            .map_or(0, |i| i as u64 + 1);
         let mut i = 1;
-        while let Some(found) = tail.get(i..).and_then(|t| t.windows(4).position(|w| w == MAGIC)) {
+        while let Some(found) = tail
+            .get(i..)
+            .and_then(|t| t.windows(4).position(|w| w == MAGIC))
+        {
             let start = from + (i + found) as u64;
             if let Some(info) = self.frame_at(start, len, false)? {
                 return Ok((Some(info), nonzero));
@@ -621,7 +627,12 @@ fn encode_write(out: &mut Vec<u8>, k: &[u8], v: &[u8]) -> std::io::Result<()> {
 
 /// A frame's header, for a payload hashed so far by `payload` (bytes or a
 /// hasher that has seen them).
-fn header(kind: FrameKind, seq: u64, payload: impl Hashed, len: u64) -> std::io::Result<[u8; HEADER_LEN as usize]> {
+fn header(
+    kind: FrameKind,
+    seq: u64,
+    payload: impl Hashed,
+    len: u64,
+) -> std::io::Result<[u8; HEADER_LEN as usize]> {
     if len > MAX_PAYLOAD {
         return Err(too_big());
     }
@@ -731,7 +742,11 @@ mod tests {
         let mut log = CommitLog::create(&path).unwrap();
         let mut ends = Vec::new();
         for seq in 1..=3 {
-            ends.push(log.append(FrameKind::Commit, seq, &[w("run", "r")]).unwrap().end);
+            ends.push(
+                log.append(FrameKind::Commit, seq, &[w("run", "r")])
+                    .unwrap()
+                    .end,
+            );
         }
         drop(log); // no trim: the runner was killed
         assert!(std::fs::metadata(&path).unwrap().len() >= AHEAD_MIN);

@@ -102,12 +102,21 @@ pub(super) fn open(
                     Some((seq, end)) if log.frame_end_is(seq, end).map_err(log_err)? => end,
                     _ => 0,
                 };
+                // Records without a log position cannot come from this log
+                // (sled only gets records with their position): say so.
+                let foreign = meta.is_none()
+                    && db
+                        .contains_key(RUN_KEY)
+                        .map_err(|e| sled_error(id, db_path, e))?;
                 let frames = log.frames_from(start).map_err(log_err)?;
                 replay(id, &db, &frames, at, log_path, db_path)?;
-                if meta.is_none() {
+                if foreign {
                     warn(
                         id,
-                        &format!("the checkpoint database was empty; rebuilt it from the commit log ({} commit(s))", last.seq),
+                        &format!(
+                            "the checkpoint database had records but no commit position; rebuilt it from the commit log ({} commit(s))",
+                            last.seq
+                        ),
                     );
                 }
                 return Ok((db, log, last.seq));
@@ -212,7 +221,10 @@ pub(super) fn refresh_summary(dir: &Path, db: &sled::Db) -> Result<(), StoreErro
         ("updated", serde_json::to_value(&run.updated)),
         ("waiting", serde_json::to_value(&run.waiting)),
         ("error", serde_json::to_value(&run.error)),
-        ("rolling_back", Ok(serde_json::Value::Bool(run.rollback.is_some()))),
+        (
+            "rolling_back",
+            Ok(serde_json::Value::Bool(run.rollback.is_some())),
+        ),
     ];
     let mut changed = false;
     for (name, value) in fields {
@@ -364,8 +376,12 @@ mod tests {
     fn append_behind_sleds_back(run_dir: &std::path::Path, seq: u64, step: &str) {
         let (mut log, _) = CommitLog::open(&run_dir.join("commits.log"), None).unwrap();
         let bytes = serde_json::to_vec(&succeeded(step)).unwrap();
-        log.append(FrameKind::Commit, seq, &[(format!("step/{step}").into_bytes(), bytes)])
-            .unwrap();
+        log.append(
+            FrameKind::Commit,
+            seq,
+            &[(format!("step/{step}").into_bytes(), bytes)],
+        )
+        .unwrap();
     }
 
     fn corrupt_dirs(run_dir: &std::path::Path) -> Vec<String> {
@@ -381,11 +397,19 @@ mod tests {
         let (_d, store, run_dir) = store_with_run();
         append_behind_sleds_back(&run_dir, 4, "c");
         assert_eq!(step_ids(&store), ["a", "b", "c"]);
-        // And the session goes on numbering after it.
+        // And the session goes on numbering after it; what it committed
+        // is seen before sled has it (sled gets commits in batches).
         {
             let mut s = store.open("r").unwrap();
-            s.put_step(&succeeded("d")).unwrap();
+            let mut d = succeeded("d");
+            s.put_step(&d).unwrap();
             s.commit().unwrap();
+            d.attempts = 2;
+            s.put_step(&d).unwrap();
+            s.commit().unwrap();
+            let (_, steps) = s.load().unwrap();
+            assert_eq!(steps.iter().filter(|s| s.id == "d").count(), 1);
+            assert!(steps.iter().any(|s| s.id == "d" && s.attempts == 2));
         }
         assert_eq!(step_ids(&store), ["a", "b", "c", "d"]);
     }
@@ -469,7 +493,10 @@ mod tests {
         let (log, _) = CommitLog::open(&log_path, None).unwrap();
         let frames = log.frames_from(0).unwrap();
         assert_eq!(frames.len(), 1, "one snapshot frame");
-        assert_eq!((frames[0].info.kind, frames[0].info.seq), (FrameKind::Snapshot, 5));
+        assert_eq!(
+            (frames[0].info.kind, frames[0].info.seq),
+            (FrameKind::Snapshot, 5)
+        );
         std::fs::remove_dir_all(run_dir.join("checkpoint")).unwrap();
         assert_eq!(step_ids(&store), ["a", "after", "b", "big"]);
         // A leftover of a compaction cut short is removed, the log kept.
