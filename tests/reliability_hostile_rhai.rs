@@ -213,6 +213,27 @@ fn a_slow_loop_of_cheap_operations_hits_the_evaluation_time_limit() {
 }
 
 #[test]
+fn a_slow_condition_in_an_expect_fails_with_the_evaluation_time_limit_at_once() {
+    // An error, not a `false` to poll again for ten minutes.
+    let digits = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+    let expr = format!(
+        "{d}.map(|a| {d}.map(|b| {d}.map(|c| {d}.map(|e| {d}.map(|f| blob(100000, 120).as_string().to_chars().len()))))).len()",
+        d = digits
+    );
+    let ws = Workspace::new();
+    runbook(
+        &ws,
+        &format!("step s \"Slow\" {{\n  expect {expr} == 10 within 10m every 1s\n}}"),
+    );
+    let out = ws.cmd(["run", "hostile.runbook"]).output();
+    assert_no_crash(&out);
+    out.assert_code(1);
+    let said = out.all();
+    assert!(said.contains("runbook::run::limit::eval_time"), "{said}");
+    assert!(!said.contains("expectation not met"), "{said}");
+}
+
+#[test]
 fn time_actions_spend_waiting_does_not_count_against_the_evaluation_time_limit() {
     // One evaluation waiting 12s in total, inside `sh` and `sleep`: more
     // than the evaluation-time limit, yet little Rhai time. After each wait

@@ -99,6 +99,26 @@ fn an_expired_lease_is_taken_over_recorded_and_the_old_holder_fenced() {
 }
 
 #[test]
+fn a_stalled_holder_whose_lease_ran_out_untaken_keeps_its_run() {
+    // A loaded machine can stall a runner past its lease. If nobody took the
+    // run over meanwhile, nobody else wrote or ran anything: its commits are
+    // accepted and the lease is renewed (the token, not the clock, fences).
+    let (db, store) = store("lease_stalled");
+    let run = run_record("r1", "2026-11-29T10:00:00.000Z");
+    let mut held = store.create(&run).unwrap();
+    let lost = held.lease_lost().unwrap();
+    db.batch_execute("UPDATE runbook_leases SET expires = now() - interval '1 second'")
+        .unwrap();
+    held.put_step(&step("a", StepStatus::Succeeded)).unwrap();
+    held.commit().unwrap();
+    held.publish(&summary(&run)).unwrap();
+    assert!(!lost.is_cancelled());
+    assert_eq!(store.holder("r1").unwrap().unwrap().alive, Some(true));
+    let (_, steps) = held.load().unwrap();
+    assert_eq!(steps[0].status, StepStatus::Succeeded);
+}
+
+#[test]
 fn a_dead_holders_lease_expires_by_itself() {
     let db = pg_harness::database("lease_expiry").unwrap();
     let short = PgStore::connect_with_ttl(&db.url(), Duration::from_secs(1)).unwrap();

@@ -3,8 +3,8 @@
 //! A runner holds a run through its row in `runbook_leases` (a random token,
 //! its pid and host, since when, until when). It renews the row every third
 //! of the lease's time to live; every commit checks and renews it in the
-//! same transaction as the writes (fencing: a runner whose lease expired or
-//! was taken over can never record anything again). All times are the
+//! same transaction as the writes (fencing: a runner whose lease was taken
+//! over can never record anything again; see [`RENEW_SQL`]). All times are the
 //! server's, so the runners' clocks do not matter.
 //!
 //! A row whose `expires` passed belongs to a runner that died or lost its
@@ -143,11 +143,17 @@ pub(crate) async fn acquire(
     }))
 }
 
-/// Extend the lease by `$3` seconds if token `$2` still holds run `$1` and
-/// the lease has not expired (prepared once per session).
+/// Extend the lease by `$3` seconds if token `$2` still holds run `$1`
+/// (prepared once per session).
+///
+/// The token is the fence, not the clock: a takeover replaces the token in
+/// the same row under its row lock, so a token that still matches means no
+/// other runner has written (or run) anything, even if `expires` already
+/// passed because this runner was stalled (a loaded machine, SIGSTOP). Renewing
+/// then is safe, and refusing would fail healthy runs on a noisy machine.
 pub(crate) const RENEW_SQL: &str =
     "UPDATE runbook_leases SET expires = now() + make_interval(secs => $3)
-     WHERE run_id = $1 AND token = $2 AND NOT released AND expires > now()";
+     WHERE run_id = $1 AND token = $2 AND NOT released";
 
 /// Run the prepared [`RENEW_SQL`]. `false`: the lease is lost, nothing may
 /// be written any more.

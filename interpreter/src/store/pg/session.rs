@@ -264,7 +264,7 @@ impl RunSession for PgSession {
                     "UPDATE runbook_runs SET summary = $2
                      WHERE id = $1 AND EXISTS (
                        SELECT 1 FROM runbook_leases
-                       WHERE run_id = $1 AND token = $3 AND NOT released AND expires > now())",
+                       WHERE run_id = $1 AND token = $3 AND NOT released)",
                     &[&shared.id, &json, &shared.token],
                 )
                 .await
