@@ -5,14 +5,39 @@
 
 use libfuzzer_sys::fuzz_target;
 use runbook_dsl::fmt::format_source;
+use runbook_dsl::signature::{Class, Signature};
 use runbook_dsl::{parse, Checker, SignatureTable};
+
+/// A few functions of each shape (module function, method, optional
+/// parameters, effect and read) so the checker's call checks run too.
+#[rustfmt::skip] // one signature per line reads as the table it is
+fn table() -> SignatureTable {
+    let sig = |module, name, receiver, params, optional, class| Signature {
+        module,
+        name,
+        receiver,
+        params,
+        optional,
+        class,
+        doc: "",
+    };
+    SignatureTable::new(vec![
+        sig(Some("kube"), "apply", None, &["namespace", "yaml"], 0, Class::Effect),
+        sig(Some("kube"), "deployment", None, &["namespace", "name"], 0, Class::Read),
+        sig(Some("kube"), "list", None, &["namespace", "kind", "selector"], 1, Class::Read),
+        sig(None, "scale", Some("Deployment"), &["replicas"], 0, Class::Effect),
+        sig(Some("pg"), "connect", None, &["url"], 0, Class::Read),
+        sig(None, "file", None, &["path"], 0, Class::Read),
+        sig(None, "sh", None, &["command", "options"], 1, Class::Effect),
+    ])
+}
 
 fuzz_target!(|data: &[u8]| {
     // The CLI rejects invalid UTF-8 before the parser sees it.
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    let table = SignatureTable::new(Vec::new());
+    let table = table();
     match parse(src) {
         Ok(rb) => {
             for e in Checker::new(&table).check(&rb).errors {

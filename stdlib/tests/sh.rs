@@ -397,18 +397,3 @@ fn a_killed_runner_takes_the_whole_group_down_when_the_command_reads_input() {
         r#"sh("sleep 1000 & echo $$ > sh.pid; sleep 1000; cat > got; touch after", #{ stdin: "line\n" })"#,
     );
 }
-
-// TEMPORARY timing probe (removed before the report).
-#[test]
-#[ignore = "timing probe"]
-fn zz_timing_probe() {
-    let h = Harness::new();
-    let mut v = Vec::new();
-    for _ in 0..300 {
-        let t = Instant::now();
-        let _ = h.eval(r#"sh("true")"#).unwrap();
-        v.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    eprintln!("PROBE sh(true): median {:.3} ms p10 {:.3} p90 {:.3}", v[150], v[30], v[270]);
-}

@@ -1,19 +1,26 @@
-//! The sled store: one sled database per run, so that the exclusive lock
-//! sled takes on a database only ever concerns one run's runner.
+//! The sled store: one commit log and one sled database per run, so that
+//! the exclusive lock sled takes on a database only ever concerns one run's
+//! runner.
 //!
 //! ```text
 //! <state>/runs/<id>/lock          flock + holder (pid, host, since)
-//! <state>/runs/<id>/checkpoint/   sled: "run" and "step/<id>", "rb/<id>" records (JSON)
+//! <state>/runs/<id>/commits.log   the durable truth: one checksummed frame per commit
+//! <state>/runs/<id>/checkpoint/   sled: "run", "step/<id>", "rb/<id>" records (JSON) and
+//!                                 "commit" (its position in the log); rebuilt from the log
 //! <state>/runs/<id>/journal.jsonl append-only events, one JSON object per line
 //! <state>/runs/<id>/summary.json  reader-facing summary, atomically replaced
 //! ```
+//!
+//! A commit is durable once its frame is in the log (`commit_log`); sled is
+//! the indexed copy resume reads, brought up to date from the log — or
+//! rebuilt from it — when the run is opened (`recovery`).
 //!
 //! Readers (`runs`, `status`, `log`) never open the sled database: sled would
 //! refuse (or, worse, block the runner from opening it). They read
 //! `summary.json`, which the runner replaces by rename at every run status
 //! change, and the journal, which only grows and whose last line may be
-//! partial (ignored). The sled database is the only source of truth for
-//! resume; the runner rebuilds the summary from it at every start.
+//! partial (ignored). Resume never reads either; the runner rebuilds the
+//! summary from the records at every start.
 
 mod commit_log;
 mod recovery;

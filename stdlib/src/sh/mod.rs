@@ -3,10 +3,12 @@
 //! `sh(cmd)` and `sh(cmd, #{ env: #{…}, stdin: "…", check: true })` return
 //! `#{ code, stdout, stderr }`. The command runs as `/bin/sh -c cmd` with the
 //! runbook's directory as working directory, in a process group of its own
-//! that dies with the runner: a `kill -9` of the runner stops everything the
-//! command started that is still in its group (see `watcher.rs`). Every
-//! output line is sent to the event sink as it arrives; the returned `stdout`/`stderr` keep the first
-//! [`CAPTURE_LIMIT`] bytes of each stream (the journal has every line).
+//! that dies with the runner: a `kill -9` of the runner while the command
+//! runs stops everything in its group (see `watcher.rs`). What the command
+//! leaves running in the background once it has ended is left alone, as in
+//! a terminal. Every output line is sent to the event sink as it arrives;
+//! the returned `stdout`/`stderr` keep the first [`CAPTURE_LIMIT`] bytes of
+//! each stream (the journal has every line).
 //!
 //! A non-zero exit is a value, not an error, for the function form: the caller
 //! looks at `code`. The statement form `sh "…"` fails the step on a non-zero

@@ -76,12 +76,8 @@ pub(crate) fn run(
     let cancel = ctx.cancel_token();
     let deadline = ctx.deadline();
 
-    let t0 = std::time::Instant::now();
-    let probe = std::env::var_os("RUNBOOK_SH_PROBE").is_some();
-    let mark = move |what: &str| if probe { eprintln!("PROBE {what} {:.3}", t0.elapsed().as_secs_f64() * 1e3) };
     ctx.runtime().block_on(async {
         let watcher = Watcher::start().map_err(ShError::Watcher)?;
-        mark("watcher");
         let group = watcher.group();
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c")
@@ -109,7 +105,6 @@ pub(crate) fn run(
                 });
             }
         };
-        mark("spawned");
         ctx.events.effect("sh", command);
 
         let attached = Arc::new(AtomicBool::new(true));
@@ -158,7 +153,6 @@ pub(crate) fn run(
             status = child.wait() => Ok(status),
             why = stop => Err(why),
         };
-        mark("exited");
         match outcome {
             Ok(_) => watcher.stand_down(),
             Err(_) => {
@@ -172,7 +166,6 @@ pub(crate) fn run(
         {
             attached.store(false, Ordering::Release);
         }
-        mark("drained");
         let status = match outcome {
             Ok(status) => status.map_err(ShError::Wait)?,
             Err(why) => return Err(ShError::Interrupted(why)),
