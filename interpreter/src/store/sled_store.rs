@@ -134,7 +134,35 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
 }
 
 /// Open (or create) a run's sled database.
+///
+/// The caller holds the run's lock, so no other runner can have this
+/// database open. sled's own file lock can still be held for a moment by a
+/// `Db` this process just dropped (sled's threads release their handles
+/// after `drop` returns), e.g. when `approve` reopens a run. That lock is
+/// waited out briefly instead of failing the command.
 fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + SLED_LOCK_WAIT;
+    loop {
+        match open_sled_once(path) {
+            Err(sled::Error::Io(e))
+                if is_sled_lock_conflict(&e) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long to wait for a just-dropped `Db` of this process to let go.
+const SLED_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// sled 0.34 reports a held file lock as an `Other` error with this text.
+fn is_sled_lock_conflict(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::Other && e.to_string().contains("could not acquire lock")
+}
+
+fn open_sled_once(path: &Path) -> sled::Result<sled::Db> {
     sled::Config::new()
         .path(path)
         // sled's own cache: the store reads each record once per open, so
