@@ -112,7 +112,7 @@ fn an_unreadable_record_is_a_corruption_error_not_a_restart() {
     let store = SledStore::new(dir.path());
     drop(store.create(&run_record("r3")).unwrap());
     {
-        let db = sled::open(store.run_dir("r3").join("checkpoint")).unwrap();
+        let db = open_sled_when_released(&store.run_dir("r3").join("checkpoint"));
         db.insert("step/broken", &b"{not json"[..]).unwrap();
         db.flush().unwrap();
     }
@@ -129,7 +129,7 @@ fn a_missing_run_record_or_checkpoint_is_corruption() {
     let store = SledStore::new(dir.path());
     drop(store.create(&run_record("r4")).unwrap());
     {
-        let db = sled::open(store.run_dir("r4").join("checkpoint")).unwrap();
+        let db = open_sled_when_released(&store.run_dir("r4").join("checkpoint"));
         db.remove("run").unwrap();
         db.flush().unwrap();
     }
@@ -228,5 +228,22 @@ fn state_is_private_to_the_operator() {
             .mode()
             & 0o777;
         assert_eq!(mode, 0o600, "{f}");
+    }
+}
+
+/// Open a run's sled database directly, waiting until the session this test
+/// just dropped has let go of sled's file lock (sled's threads release it a
+/// moment after `drop` returns).
+fn open_sled_when_released(path: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.to_string().contains("could not acquire lock"), "{e}");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("{e}"),
+        }
     }
 }

@@ -220,9 +220,13 @@ impl Shared {
             steps,
             journal
         );
-        let outcome = begin
-            .and(renewed)
-            .and_then(|held| run.and(steps).and(journal).map(|()| held));
+        // A lost lease is decided by the renewal alone: the writes pipelined
+        // after it can fail only because of that (e.g. journal numbers the
+        // new holder already used), and must be reported as the lost lease.
+        let outcome = match begin.and(renewed) {
+            Ok(true) => run.and(steps).and(journal).map(|()| true),
+            other => other,
+        };
         match outcome {
             Ok(true) => c.batch_execute("COMMIT").await.map_err(|e| self.failed(&e)),
             Ok(false) => {
