@@ -177,3 +177,33 @@ pub fn signatures() -> Vec<Signature> {
         },
     ]
 }
+
+/// A PostgreSQL connection string made ready to connect: the driver's
+/// config, the rustls connector its `sslmode` asks for, and the password(s)
+/// to scrub from any message. For other crates that connect the way `pg`
+/// actions do (the interpreter's PostgreSQL state store), so `sslmode`,
+/// `sslrootcert` and redaction behave the same everywhere.
+pub struct ConnectOptions {
+    pub config: tokio_postgres::Config,
+    pub tls: tokio_postgres_rustls::MakeRustlsConnect,
+    /// The password as written and as decoded.
+    pub secrets: Vec<String>,
+}
+
+/// Parse `url` (a `postgres://` URL or `key=value` pairs) into
+/// [`ConnectOptions`]. The error's message never contains the password.
+pub fn connect_options(url: &str) -> Result<ConnectOptions, ActionError> {
+    let spec = url::parse(url)?;
+    let tls = tls::connector(&spec.tls)?;
+    Ok(ConnectOptions {
+        config: spec.config,
+        tls,
+        secrets: url::secrets(url),
+    })
+}
+
+/// The password(s) in `url`, as written and decoded, found even when the
+/// rest of the string is invalid (to scrub them from a parse error).
+pub fn connect_options_secrets(url: &str) -> Vec<String> {
+    url::secrets(url)
+}
