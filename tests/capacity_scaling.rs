@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{runbook, Cmd, Output};
-use kube_sim::KubeSim;
+use common::{repo_root, runbook, Cmd, Output};
+use kube_sim::{KubeSim, RequestRecord};
 use pg_harness::TestDatabase;
 use serde_json::Value;
 
@@ -19,10 +19,6 @@ const NS: &str = "production";
 
 /// Generous: the machines are small and shared.
 const SETTLE: Duration = Duration::from_secs(60);
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests/fixtures/capacity").join(name)
@@ -130,6 +126,30 @@ impl Scenario {
                 h["spec"]["maxReplicas"].as_i64().unwrap(),
             )
         })
+    }
+
+    /// The read replicas' StatefulSet, once Phase 7 created it.
+    fn read_replica(&self) -> Option<Value> {
+        self.sim
+            .get("apps/v1", "StatefulSet", NS, "postgres-read-replica")
+    }
+
+    /// The database host Grafana reads from.
+    fn grafana_db_host(&self) -> String {
+        let grafana = self
+            .sim
+            .get("apps/v1", "Deployment", "monitoring", "grafana")
+            .expect("deployment grafana");
+        env_of(&grafana, "DB_HOST")
+    }
+
+    /// Every write request the simulator saw, dry runs included.
+    fn writes(&self) -> Vec<RequestRecord> {
+        self.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_write())
+            .collect()
     }
 
     fn scale_calls(&self) -> usize {
@@ -469,12 +489,7 @@ fn dry_runs_of_both_phases_change_nothing_and_print_every_effect() {
     // Nothing changed: every write the simulator saw was a server-side dry
     // run, the stand-ins never ran, the database has no pending setting and
     // the store holds no run.
-    let writes: Vec<_> = s
-        .sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.is_write())
-        .collect();
+    let writes = s.writes();
     assert!(writes.len() >= 5, "{writes:#?}");
     assert!(
         writes
@@ -539,12 +554,7 @@ fn dry_runs_of_both_phases_change_nothing_and_print_every_effect() {
     ] {
         assert!(out.stdout.contains(effect), "{effect:?} not in:\n{}", out.stdout);
     }
-    let writes: Vec<_> = s
-        .sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.is_write())
-        .collect();
+    let writes = s.writes();
     assert!(
         writes
             .iter()
@@ -553,11 +563,7 @@ fn dry_runs_of_both_phases_change_nothing_and_print_every_effect() {
     );
     assert_eq!((s.replicas(), s.pool_size()), (5, "200".to_owned()));
     assert_eq!(s.hpa_bounds(), Some((5, 20)));
-    assert_eq!(
-        s.sim
-            .get("apps/v1", "StatefulSet", NS, "postgres-read-replica"),
-        None
-    );
+    assert_eq!(s.read_replica(), None);
     assert_eq!(s.calls(), Vec::<String>::new());
     assert_eq!(std::fs::read_dir(s.backups()).unwrap().count(), 0);
 }
@@ -643,17 +649,10 @@ fn phase7_runs_through_its_gates_answered_by_approve() {
     assert!(s.sim.rollout_complete(NS, "flowengine"));
     assert_eq!(s.hpa_bounds(), Some((10, 50)));
     assert_eq!(s.pool_size(), "500");
-    let replica = s
-        .sim
-        .get("apps/v1", "StatefulSet", NS, "postgres-read-replica")
-        .expect("the read replicas");
+    let replica = s.read_replica().expect("the read replicas");
     assert_eq!(replica["spec"]["replicas"], 2);
-    let grafana = s
-        .sim
-        .get("apps/v1", "Deployment", "monitoring", "grafana")
-        .unwrap();
     assert_eq!(
-        env_of(&grafana, "DB_HOST"),
+        s.grafana_db_host(),
         "postgres-read-replica.production.svc.cluster.local"
     );
 
@@ -735,18 +734,7 @@ fn phase7_runs_through_its_gates_answered_by_approve() {
     assert_eq!(s.replicas(), 5);
     assert_eq!(s.hpa_bounds(), Some((5, 20)));
     assert_eq!(s.pool_size(), "200");
-    assert_eq!(
-        s.sim
-            .get("apps/v1", "StatefulSet", NS, "postgres-read-replica"),
-        None
-    );
-    let grafana = s
-        .sim
-        .get("apps/v1", "Deployment", "monitoring", "grafana")
-        .unwrap();
-    assert_eq!(
-        env_of(&grafana, "DB_HOST"),
-        "postgres.production.svc.cluster.local"
-    );
+    assert_eq!(s.read_replica(), None);
+    assert_eq!(s.grafana_db_host(), "postgres.production.svc.cluster.local");
     assert_eq!(s.status(&run)["status"], "rolled-back");
 }

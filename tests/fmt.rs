@@ -5,24 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{runbook, Output};
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-trait CodeIs {
-    /// Assert the exit code and keep the output.
-    fn code_is(self, code: i32) -> Self;
-}
-
-impl CodeIs for Output {
-    #[track_caller]
-    fn code_is(self, code: i32) -> Self {
-        self.assert_code(code);
-        self
-    }
-}
+use common::{repo_root, runbook};
 
 const MESSY: &str = "runbook \"T\" {\nid \"RB-T\"\n    owner \"sre\"   # who to call\n}\nstep s \"S\" once timeout 1m {\n        note \"hi\"\n}\n";
 const CANONICAL: &str = "runbook \"T\" {\n  id    \"RB-T\"\n  owner \"sre\"  # who to call\n}\n\nstep s \"S\" timeout 1m once {\n  note \"hi\"\n}\n";

@@ -13,28 +13,8 @@ mod run_support;
 use std::time::Duration;
 
 use kube_sim::KubeSim;
+use run_support::kube::{kubeconfig_arg, sim_with_web};
 use run_support::Workspace;
-
-const SEED: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: production
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: web:1
-          env:
-            - { name: POOL, value: "10" }
-"#;
 
 const RUNBOOK: &str = r#"runbook "Scale web" {
   id    "TEST-KUBE-1"
@@ -71,19 +51,31 @@ fn scale_requests(sim: &KubeSim) -> usize {
     })
 }
 
+/// Asserts `production/web` has `replicas` replicas and the env `POOL=pool`.
+#[track_caller]
+fn assert_web(sim: &KubeSim, replicas: i64, pool: &str) {
+    let deploy = sim
+        .get("apps/v1", "Deployment", "production", "web")
+        .unwrap();
+    assert_eq!(deploy["spec"]["replicas"], replicas, "{deploy}");
+    let env = &deploy["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert!(
+        env.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "POOL" && e["value"] == pool),
+        "{env}"
+    );
+}
+
 #[test]
 fn a_stalled_rollout_fails_the_expectation_then_resume_completes_it() {
-    let sim = KubeSim::builder()
-        .rollout_delay(Duration::from_millis(50))
-        .start()
-        .unwrap();
-    sim.apply_yaml(SEED).unwrap();
+    let sim = sim_with_web(KubeSim::builder().rollout_delay(Duration::from_millis(50)));
     let ws = Workspace::new();
     ws.write("scale.runbook", RUNBOOK);
-    let kubeconfig = sim.kubeconfig_path().to_path_buf();
+    let kc = &kubeconfig_arg(&sim);
 
     // `scale` runs; the run then pauses at `pool`'s confirm (no terminal).
-    let kc = kubeconfig.to_str().unwrap();
     let (first, id) = ws.run("scale.runbook", &["--kubeconfig", kc]);
     first.assert_code(3);
     assert!(sim.rollout_complete("production", "web"));
@@ -108,18 +100,7 @@ fn a_stalled_rollout_fails_the_expectation_then_resume_completes_it() {
     let resumed = ws.cmd(["resume", &id, "--kubeconfig", kc]).output();
     resumed.assert_code(0);
 
-    let deploy = sim
-        .get("apps/v1", "Deployment", "production", "web")
-        .unwrap();
-    assert_eq!(deploy["spec"]["replicas"], 4);
-    let env = &deploy["spec"]["template"]["spec"]["containers"][0]["env"];
-    assert!(
-        env.as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "POOL" && e["value"] == "20"),
-        "{env}"
-    );
+    assert_web(&sim, 4, "20");
     assert!(sim.rollout_complete("production", "web"));
     assert_eq!(scale_requests(&sim), 1, "scale must be sent exactly once");
 
@@ -127,16 +108,5 @@ fn a_stalled_rollout_fails_the_expectation_then_resume_completes_it() {
     ws.cmd(["rollback", &id, "--kubeconfig", kc])
         .output()
         .assert_code(0);
-    let deploy = sim
-        .get("apps/v1", "Deployment", "production", "web")
-        .unwrap();
-    assert_eq!(deploy["spec"]["replicas"], 2);
-    let env = &deploy["spec"]["template"]["spec"]["containers"][0]["env"];
-    assert!(
-        env.as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "POOL" && e["value"] == "10"),
-        "{env}"
-    );
+    assert_web(&sim, 2, "10");
 }

@@ -6,11 +6,13 @@
 // Tests fail loudly on anything unexpected; unwrapping is how they say so.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kube_sim::KubeSim;
+use kube_sim::{KubeSim, RequestRecord};
 use serde_json::Value;
 
 /// Generous: kubectl does discovery first, and machines are shared.
@@ -114,6 +116,42 @@ impl Harness {
         out.stdout
     }
 
+    /// `kubectl VERB… deployment/flowengine -n production EXTRA…`.
+    fn on_flowengine(&self, verb: &[&str], extra: &[&str]) -> Output {
+        self.kubectl(&flowengine_args(verb, extra))
+    }
+
+    /// [`Harness::on_flowengine`], which must succeed; its standard output.
+    fn ok_on_flowengine(&self, verb: &[&str], extra: &[&str]) -> String {
+        self.ok(&flowengine_args(verb, extra))
+    }
+
+    /// `kubectl get pods` of flowengine, with `extra` arguments; must succeed.
+    fn flowengine_pods(&self, extra: &[&str]) -> String {
+        let select = ["get", "pods", "-n", "production", "-l", "app=flowengine"];
+        self.ok(&[&select, extra].concat())
+    }
+
+    /// `kubectl rollout status` of flowengine, giving up after `timeout`.
+    fn rollout_status(&self, timeout: &str) -> Output {
+        self.on_flowengine(&["rollout", "status"], &[&format!("--timeout={timeout}")])
+    }
+
+    /// Waits (through `kubectl rollout status`) until flowengine's rollout is done.
+    fn wait_rolled_out(&self) {
+        let out = self.ok_on_flowengine(&["rollout", "status"], &["--timeout=60s"]);
+        assert!(out.contains("successfully rolled out"), "{out}");
+    }
+
+    /// The last PATCH request the simulator saw.
+    fn last_patch(&self) -> RequestRecord {
+        self.sim
+            .requests()
+            .into_iter()
+            .rfind(|r| r.method == "PATCH")
+            .expect("a PATCH request")
+    }
+
     fn deployment(&self) -> Value {
         self.sim
             .get("apps/v1", "Deployment", "production", "flowengine")
@@ -129,11 +167,14 @@ impl Harness {
     }
 }
 
+/// `VERB… deployment/flowengine -n production EXTRA…`.
+fn flowengine_args<'a>(verb: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    let target = ["deployment/flowengine", "-n", "production"];
+    [verb, &target, extra].concat()
+}
+
 fn repo_file(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
+    common::repo_root().join(path).display().to_string()
 }
 
 #[test]
@@ -153,15 +194,7 @@ fn get_deploy_prints_the_server_side_table() {
         "jsonpath={.spec.replicas}",
     ]);
     assert_eq!(replicas, "3");
-    let pods = h.ok(&[
-        "get",
-        "pods",
-        "-n",
-        "production",
-        "-l",
-        "app=flowengine",
-        "--no-headers",
-    ]);
+    let pods = h.flowengine_pods(&["--no-headers"]);
     assert_eq!(
         pods.lines()
             .filter(|l| l.contains("1/1") && l.contains("Running"))
@@ -174,13 +207,7 @@ fn get_deploy_prints_the_server_side_table() {
 fn scale_then_rollout_status_waits_for_the_new_pods() {
     let Some(h) = Harness::start() else { return };
     h.sim.clear_requests();
-    let out = h.ok(&[
-        "scale",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "--replicas=5",
-    ]);
+    let out = h.ok_on_flowengine(&["scale"], &["--replicas=5"]);
     assert!(out.contains("deployment.apps/flowengine scaled"), "{out}");
     assert_eq!(h.deployment()["spec"]["replicas"], 5);
     assert_eq!(
@@ -190,15 +217,7 @@ fn scale_then_rollout_status_waits_for_the_new_pods() {
         1,
         "kubectl scale patches the scale subresource once"
     );
-    let out = h.ok(&[
-        "rollout",
-        "status",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "--timeout=60s",
-    ]);
-    assert!(out.contains("successfully rolled out"), "{out}");
+    h.wait_rolled_out();
     let status = &h.deployment()["status"];
     assert_eq!(
         (
@@ -217,22 +236,8 @@ fn scale_then_rollout_status_waits_for_the_new_pods() {
 fn rollout_status_times_out_on_a_stalled_rollout() {
     let Some(h) = Harness::start() else { return };
     h.sim.faults().stall_rollouts("production", "flowengine");
-    h.ok(&[
-        "set",
-        "env",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "DB_POOL_SIZE=150",
-    ]);
-    let out = h.kubectl(&[
-        "rollout",
-        "status",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "--timeout=3s",
-    ]);
+    h.ok_on_flowengine(&["set", "env"], &["DB_POOL_SIZE=150"]);
+    let out = h.rollout_status("3s");
     assert!(
         !out.success,
         "a stalled rollout must not report success: {}",
@@ -240,15 +245,7 @@ fn rollout_status_times_out_on_a_stalled_rollout() {
     );
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
     h.sim.faults().resume_rollouts("production", "flowengine");
-    let out = h.ok(&[
-        "rollout",
-        "status",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "--timeout=60s",
-    ]);
-    assert!(out.contains("successfully rolled out"), "{out}");
+    h.wait_rolled_out();
 }
 
 #[test]
@@ -279,12 +276,7 @@ fn apply_server_side_creates_the_seed_hpa() {
         (Some(5), Some(20))
     );
     assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "flowengine");
-    let apply = h
-        .sim
-        .requests()
-        .into_iter()
-        .rfind(|r| r.method == "PATCH")
-        .unwrap();
+    let apply = h.last_patch();
     assert_eq!(
         apply.content_type.as_deref(),
         Some("application/apply-patch+yaml")
@@ -306,14 +298,7 @@ fn apply_server_side_creates_the_seed_hpa() {
 #[test]
 fn set_env_merges_the_variable_by_name_and_rolls_out() {
     let Some(h) = Harness::start() else { return };
-    let out = h.ok(&[
-        "set",
-        "env",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "DB_POOL_SIZE=200",
-    ]);
+    let out = h.ok_on_flowengine(&["set", "env"], &["DB_POOL_SIZE=200"]);
     assert!(out.contains("env updated"), "{out}");
     assert_eq!(h.env("DB_POOL_SIZE").as_deref(), Some("200"));
     assert_eq!(
@@ -321,37 +306,16 @@ fn set_env_merges_the_variable_by_name_and_rolls_out() {
         Some("info"),
         "other variables are kept"
     );
-    let patch = h
-        .sim
-        .requests()
-        .into_iter()
-        .rfind(|r| r.method == "PATCH")
-        .unwrap();
+    let patch = h.last_patch();
     assert_eq!(
         patch.content_type.as_deref(),
         Some("application/strategic-merge-patch+json")
     );
-    h.ok(&[
-        "rollout",
-        "status",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "--timeout=60s",
-    ]);
+    h.wait_rolled_out();
     assert!(h
         .sim
         .wait_for(DEADLINE, |s| s.list("v1", "Pod", "production").len() == 3));
-    let pod = h.ok(&[
-        "get",
-        "pods",
-        "-n",
-        "production",
-        "-l",
-        "app=flowengine",
-        "-o",
-        "jsonpath={.items[0].metadata.name}",
-    ]);
+    let pod = h.flowengine_pods(&["-o", "jsonpath={.items[0].metadata.name}"]);
     let logs = h.ok(&["logs", "-n", "production", &pod]);
     assert_eq!(logs, "Database connection pool initialized: size=200\n");
 }
@@ -360,27 +324,14 @@ fn set_env_merges_the_variable_by_name_and_rolls_out() {
 fn rollout_restart_replaces_every_pod() {
     let Some(h) = Harness::start() else { return };
     let before: Vec<Value> = h.sim.list("v1", "Pod", "production");
-    let out = h.ok(&[
-        "rollout",
-        "restart",
-        "deployment/flowengine",
-        "-n",
-        "production",
-    ]);
+    let out = h.ok_on_flowengine(&["rollout", "restart"], &[]);
     assert!(out.contains("restarted"), "{out}");
     let annotations = &h.deployment()["spec"]["template"]["metadata"]["annotations"];
     assert!(
         annotations["kubectl.kubernetes.io/restartedAt"].is_string(),
         "{annotations}"
     );
-    h.ok(&[
-        "rollout",
-        "status",
-        "deployment/flowengine",
-        "-n",
-        "production",
-        "--timeout=60s",
-    ]);
+    h.wait_rolled_out();
     assert!(h.sim.wait_for(DEADLINE, |s| {
         let pods = s.list("v1", "Pod", "production");
         pods.len() == 3
@@ -396,32 +347,20 @@ fn rollout_restart_replaces_every_pod() {
 fn patch_type_json_replaces_fields() {
     let Some(h) = Harness::start() else { return };
     let ops = r#"[{"op":"replace","path":"/spec/replicas","value":4},{"op":"add","path":"/metadata/labels/phase","value":"6"}]"#;
-    let out = h.ok(&[
-        "patch",
-        "deployment",
-        "flowengine",
-        "-n",
-        "production",
-        "--type",
-        "json",
-        "-p",
-        ops,
-    ]);
+    let out = h.ok_on_flowengine(&["patch"], &["--type", "json", "-p", ops]);
     assert!(out.contains("deployment.apps/flowengine patched"), "{out}");
     let deployment = h.deployment();
     assert_eq!(deployment["spec"]["replicas"], 4);
     assert_eq!(deployment["metadata"]["labels"]["phase"], "6");
-    let failed = h.kubectl(&[
-        "patch",
-        "deployment",
-        "flowengine",
-        "-n",
-        "production",
-        "--type",
-        "json",
-        "-p",
-        r#"[{"op":"test","path":"/spec/replicas","value":99}]"#,
-    ]);
+    let failed = h.on_flowengine(
+        &["patch"],
+        &[
+            "--type",
+            "json",
+            "-p",
+            r#"[{"op":"test","path":"/spec/replicas","value":99}]"#,
+        ],
+    );
     assert!(!failed.success);
     assert_eq!(h.deployment()["spec"]["replicas"], 4);
 }

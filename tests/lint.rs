@@ -5,24 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{runbook, Output};
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-trait CodeIs {
-    /// Assert the exit code and keep the output.
-    fn code_is(self, code: i32) -> Self;
-}
-
-impl CodeIs for Output {
-    #[track_caller]
-    fn code_is(self, code: i32) -> Self {
-        self.assert_code(code);
-        self
-    }
-}
+use common::{repo_root, runbook};
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

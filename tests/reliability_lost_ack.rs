@@ -13,26 +13,8 @@ mod common;
 mod run_support;
 
 use kube_sim::{FaultRule, KubeSim};
+use run_support::kube::{kubeconfig_arg, sim_with_web};
 use run_support::Workspace;
-
-const SEED: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: production
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: web:1
-"#;
 
 const CONFIG: &str = "apiVersion: v1
 kind: ConfigMap
@@ -68,10 +50,9 @@ step config "Apply the config" timeout 2m{retry} {{
     )
 }
 
+/// A cluster holding `production/web` ([`run_support::kube::WEB_DEPLOYMENT`]).
 fn sim() -> KubeSim {
-    let sim = KubeSim::builder().start().unwrap();
-    sim.apply_yaml(SEED).unwrap();
-    sim
+    sim_with_web(KubeSim::builder())
 }
 
 fn converged(sim: &KubeSim) {
@@ -79,8 +60,14 @@ fn converged(sim: &KubeSim) {
         .get("apps/v1", "Deployment", "production", "web")
         .unwrap();
     assert_eq!(deploy["spec"]["replicas"], 5, "{deploy}");
+    assert_pool(sim, "20");
+}
+
+/// Asserts the `limits` ConfigMap holds `pool`.
+#[track_caller]
+fn assert_pool(sim: &KubeSim, pool: &str) {
     let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
-    assert_eq!(config["data"]["pool"], "20", "{config}");
+    assert_eq!(config["data"]["pool"], pool, "{config}");
 }
 
 fn writes(sim: &KubeSim, path_end: &str) -> usize {
@@ -91,9 +78,10 @@ fn writes(sim: &KubeSim, path_end: &str) -> usize {
     })
 }
 
-fn workspace(retry: &str) -> Workspace {
+/// A workspace holding the runbook `name` (`text`) and the ConfigMap it applies.
+fn workspace(name: &str, text: &str) -> Workspace {
     let ws = Workspace::new();
-    ws.write("lost.runbook", &runbook(retry));
+    ws.write(name, text);
     ws.write("limits.yaml", CONFIG);
     ws
 }
@@ -103,8 +91,8 @@ fn dropped_connections_after_writes_converge_on_step_retry() {
     let sim = sim();
     sim.faults().drop_after_write("/deployments/web/scale", 1);
     sim.faults().drop_after_write("/configmaps/limits", 1);
-    let ws = workspace(" retry 2 backoff 100ms");
-    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let ws = workspace("lost.runbook", &runbook(" retry 2 backoff 100ms"));
+    let kc = kubeconfig_arg(&sim);
     let (out, _) = ws.run("lost.runbook", &["--kubeconfig", &kc]);
     out.assert_code(0);
     converged(&sim);
@@ -123,8 +111,8 @@ fn a_500_after_a_lost_ack_converges_on_resume() {
         status: 500,
         times: 1,
     });
-    let ws = workspace("");
-    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let ws = workspace("lost.runbook", &runbook(""));
+    let kc = kubeconfig_arg(&sim);
     // Without a retry the first lost acknowledgement fails the run.
     let (out, id) = ws.run("lost.runbook", &["--kubeconfig", &kc]);
     out.assert_code(1);
@@ -170,10 +158,8 @@ fn a_create_whose_answer_was_dropped_succeeds_on_step_retry() {
     let sim = sim();
     sim.faults()
         .drop_after("POST", "/namespaces/production/configmaps", 1);
-    let ws = Workspace::new();
-    ws.write("create.runbook", &create_runbook(" retry 2 backoff 100ms"));
-    ws.write("limits.yaml", CONFIG);
-    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let ws = workspace("create.runbook", &create_runbook(" retry 2 backoff 100ms"));
+    let kc = kubeconfig_arg(&sim);
     let (out, _) = ws.run("create.runbook", &["--kubeconfig", &kc]);
     out.assert_code(0);
     // The retry's POST met the object the lost one created, found it equal
@@ -188,8 +174,7 @@ fn a_create_whose_answer_was_dropped_succeeds_on_step_retry() {
         "{}",
         out.all()
     );
-    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
-    assert_eq!(config["data"]["pool"], "20", "{config}");
+    assert_pool(&sim, "20");
 }
 
 #[test]
@@ -197,10 +182,8 @@ fn a_create_answered_500_after_it_happened_succeeds_on_resume() {
     let sim = sim();
     sim.faults()
         .fail_after("POST", "/namespaces/production/configmaps", 500, 1);
-    let ws = Workspace::new();
-    ws.write("create.runbook", &create_runbook(""));
-    ws.write("limits.yaml", CONFIG);
-    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let ws = workspace("create.runbook", &create_runbook(""));
+    let kc = kubeconfig_arg(&sim);
     let (out, id) = ws.run("create.runbook", &["--kubeconfig", &kc]);
     out.assert_code(1);
     assert!(out.all().contains("500"), "{}", out.all());
@@ -208,18 +191,15 @@ fn a_create_answered_500_after_it_happened_succeeds_on_resume() {
         .output()
         .assert_code(0);
     assert_eq!(creates(&sim), 2);
-    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
-    assert_eq!(config["data"]["pool"], "20", "{config}");
+    assert_pool(&sim, "20");
 }
 
 #[test]
 fn a_create_that_meets_a_different_object_fails_naming_the_difference() {
     let sim = sim();
     sim.apply_yaml(&CONFIG.replace("\"20\"", "\"10\"")).unwrap();
-    let ws = Workspace::new();
-    ws.write("create.runbook", &create_runbook(""));
-    ws.write("limits.yaml", CONFIG);
-    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let ws = workspace("create.runbook", &create_runbook(""));
+    let kc = kubeconfig_arg(&sim);
     let (out, _) = ws.run("create.runbook", &["--kubeconfig", &kc]);
     out.assert_code(1);
     let said = out.all();
@@ -233,6 +213,5 @@ fn a_create_that_meets_a_different_object_fails_naming_the_difference() {
         "{said}"
     );
     // The object someone else made is left as it was.
-    let config = sim.get("v1", "ConfigMap", "production", "limits").unwrap();
-    assert_eq!(config["data"]["pool"], "10", "{config}");
+    assert_pool(&sim, "10");
 }

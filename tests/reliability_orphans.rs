@@ -9,67 +9,8 @@
 mod common;
 mod run_support;
 
+use proc_probe::{alive, children_of, group_members, group_of};
 use run_support::Workspace;
-
-/// Whether `pid` is alive (a zombie awaiting its reaper counts as dead).
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
-            !matches!(state.and_then(|s| s.chars().next()), Some('Z') | Some('X'))
-        }
-        Err(_) => false,
-    }
-}
-
-/// The pids whose parent is `parent`.
-fn children_of(parent: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<i32>().ok());
-        if ppid == Some(parent) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-/// The process group of `pid`.
-fn group_of(pid: i32) -> i32 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-        .and_then(|p| p.parse::<i32>().ok())
-        .unwrap()
-}
-
-/// The pids in process group `pgid`.
-fn group_members(pgid: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-                .and_then(|p| p.parse::<i32>().ok())
-                == Some(pgid)
-        }) {
-            out.push(pid);
-        }
-    }
-    out
-}
 
 /// Kills what is left of a failed test's command.
 struct Reap(Vec<i32>);
@@ -107,7 +48,7 @@ fn killed_runner_leaves_no_process(form: &str) {
         command.extend(sleep);
     }
     // The whole group: the shell, what it runs, and the watcher leading it.
-    let group = group_members(group_of(shell));
+    let group = group_members(group_of(shell).unwrap());
     for pid in &group {
         if !command.contains(pid) {
             command.push(*pid);

@@ -133,7 +133,7 @@ fn a_kubernetes_error_naming_the_secret_does_not_show_it() {
     let sim = kube_sim::KubeSim::start().unwrap();
     let ws = Workspace::new();
     ws.reliability_fixture("secret_kube.runbook");
-    let kc = sim.kubeconfig_path().to_str().unwrap().to_string();
+    let kc = run_support::kube::kubeconfig_arg(&sim);
     let param = format!("token={token}");
     let (out, id) = ws.run(
         "secret_kube.runbook",

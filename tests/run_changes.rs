@@ -16,22 +16,19 @@ run_support::both_stores!(
     comments_and_layout_are_not_changes,
 );
 
-/// three_steps.runbook fails at s3 (no gate): s1 and s2 succeeded.
-fn failed_at_step_3(ws: &Workspace) -> String {
+/// three_steps.runbook fails at s3 (no gate): s1 and s2 succeeded. Then
+/// its text `from` is replaced by `to`; the failed run's id.
+fn failed_at_step_3_then_edited(ws: &Workspace, from: &str, to: &str) -> String {
     ws.fixture("three_steps.runbook");
     let (out, id) = ws.run("three_steps.runbook", &[]);
     out.assert_code(1);
     assert_eq!(ws.lines("out.txt"), ["s1", "s2"]);
+    ws.edit("three_steps.runbook", from, to);
     id
 }
 
 fn a_changed_succeeded_step_stops_the_resume_naming_it(ws: &Workspace) {
-    let id = failed_at_step_3(ws);
-    ws.edit(
-        "three_steps.runbook",
-        "echo s2 >> out.txt",
-        "echo s2-changed >> out.txt",
-    );
+    let id = failed_at_step_3_then_edited(ws, "echo s2 >> out.txt", "echo s2-changed >> out.txt");
     ws.touch("gate");
 
     let out = ws.cmd(["resume", &id]).output();
@@ -60,10 +57,9 @@ fn a_changed_succeeded_step_stops_the_resume_naming_it(ws: &Workspace) {
 }
 
 fn a_changed_pending_step_is_used(ws: &Workspace) {
-    let id = failed_at_step_3(ws);
     // Fix the failed step instead of opening the gate.
-    ws.edit(
-        "three_steps.runbook",
+    let id = failed_at_step_3_then_edited(
+        ws,
         "assert sh(\"test -e gate\").code == 0 else \"the gate is closed\"\n  sh \"echo s3 >> out.txt\"",
         "sh \"echo s3-fixed >> out.txt\"",
     );
@@ -72,9 +68,8 @@ fn a_changed_pending_step_is_used(ws: &Workspace) {
 }
 
 fn comments_and_layout_are_not_changes(ws: &Workspace) {
-    let id = failed_at_step_3(ws);
-    ws.edit(
-        "three_steps.runbook",
+    let id = failed_at_step_3_then_edited(
+        ws,
         "step s1 \"First\" {",
         "# a new comment\nstep s1 \"First\" {",
     );

@@ -15,16 +15,6 @@ run_support::both_stores!(
     ctrl_c_stops_the_command_and_the_run_resumes,
 );
 
-/// Whether `pid` is gone (or a zombie nobody reaped yet).
-fn dead(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
-}
-
 fn background_pid(ws: &Workspace) -> i32 {
     let mut pid = None;
     ws.wait_until("the command records its background child", || {
@@ -48,7 +38,7 @@ fn a_step_timeout_kills_the_command_and_its_children(ws: &Workspace) {
     );
     assert_eq!(ws.lines("out.txt"), ["started"]);
     let bg = background_pid(ws);
-    ws.wait_until("the background child is gone", || dead(bg));
+    ws.wait_until("the background child is gone", || !proc_probe::alive(bg));
 
     let status = ws.cmd(["status", &id]).output();
     assert!(status.stdout.contains("failed"), "{}", status.stdout);

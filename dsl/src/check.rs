@@ -18,6 +18,7 @@ mod calls;
 mod defaults;
 mod engine;
 mod error;
+mod flat;
 mod literal;
 mod metadata;
 mod names;
@@ -153,8 +154,8 @@ impl Pass<'_, '_> {
                 }
             }
             params.entry(&p.name.name).or_insert(p.name.span);
-            self.binding(&p.name);
-            globals.push(&p.name.name);
+            let usable = self.binding(&p.name);
+            globals.push(&p.name.name, usable);
         }
 
         // `globals`: what top-level lets see; `all`: what steps see.
@@ -176,9 +177,9 @@ impl Pass<'_, '_> {
                         });
                     }
                     top_lets.entry(&l.name.name).or_insert(l.name.span);
-                    self.binding(&l.name);
-                    globals.push(&l.name.name);
-                    all.push(&l.name.name);
+                    let usable = self.binding(&l.name);
+                    globals.push(&l.name.name, usable);
+                    all.push(&l.name.name, usable);
                 }
                 Item::Section(s) => {
                     if let Some(when) = &s.when {
@@ -245,8 +246,8 @@ impl Pass<'_, '_> {
         match &stmt.kind {
             StmtKind::Let(l) => {
                 self.compile(&l.value, names);
-                self.binding(&l.name);
-                names.push(&l.name.name);
+                let usable = self.binding(&l.name);
+                names.push(&l.name.name, usable);
             }
             StmtKind::Run(e) | StmtKind::Sh(e) | StmtKind::Confirm(e) | StmtKind::Note(e) => {
                 self.compile(e, names);
@@ -301,30 +302,38 @@ impl Pass<'_, '_> {
             StmtKind::For { var, iter, body } => {
                 self.compile(iter, names);
                 let mark = names.mark();
-                self.binding(var);
-                names.push(&var.name);
+                let usable = self.binding(var);
+                names.push(&var.name, usable);
                 self.block(body, names);
                 names.rewind(mark);
             }
         }
     }
 
-    /// A name a binding introduces must be usable from Rhai.
-    fn binding(&mut self, name: &Ident) {
-        let engine = &self.checker.engine;
-        let usable = self.checker.cache.usable_name(&name.name, || {
-            let mut scope = rhai::Scope::new();
-            scope.push_dynamic(name.name.clone(), rhai::Dynamic::UNIT);
-            engine
-                .compile_expression_with_scope(&scope, &name.name)
-                .is_ok()
-        });
+    /// A name a binding introduces must be usable from Rhai; whether it is.
+    fn binding(&mut self, name: &Ident) -> bool {
+        let usable = self.usable(&name.name);
         if !usable {
             self.errors.push(CheckError::ReservedName {
                 name: name.name.clone(),
                 span: name.span,
             });
         }
+        usable
+    }
+
+    /// Whether Rhai takes `name` as a variable: it compiles alone with
+    /// `name` in scope.
+    fn usable(&self, name: &str) -> bool {
+        if let Some(usable) = names::usable_without_compile(name) {
+            return usable;
+        }
+        let engine = &self.checker.engine;
+        self.checker.cache.usable_name(name, || {
+            let mut scope = rhai::Scope::new();
+            scope.push_dynamic(name, rhai::Dynamic::UNIT);
+            engine.compile_expression_with_scope(&scope, name).is_ok()
+        })
     }
 
     /// Validate a duration; `zero` is the reason zero is wrong here, if it is.
@@ -353,6 +362,10 @@ impl Pass<'_, '_> {
     fn compile_expr(&mut self, expr: &Expr, names: &Names, want_ast: bool) -> Option<rhai::AST> {
         if !want_ast && literal::is_plain_string(&expr.text) {
             return None; // no names, no calls, and Rhai accepts it
+        }
+        let mut name_ok = |name: &str| names.contains_usable(name);
+        if !want_ast && flat::needs_no_compile(&expr.text, &mut name_ok) {
+            return None; // visible names, literals, operators: Rhai accepts it
         }
         let source = rhai_source(expr);
         let used = names.used_in(&source);

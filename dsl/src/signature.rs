@@ -30,6 +30,62 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// A module function such as `kube::deployment(namespace, name)`, with
+    /// every parameter required and no doc (see [`Signature::with_optional`]
+    /// and [`Signature::with_doc`]).
+    pub const fn module_fn(
+        module: &'static str,
+        name: &'static str,
+        params: &'static [&'static str],
+        class: Class,
+    ) -> Signature {
+        Signature {
+            module: Some(module),
+            name,
+            receiver: None,
+            params,
+            optional: 0,
+            class,
+            doc: "",
+        }
+    }
+
+    /// A free function such as `env(name)`.
+    pub const fn free_fn(
+        name: &'static str,
+        params: &'static [&'static str],
+        class: Class,
+    ) -> Signature {
+        Signature {
+            module: None,
+            ..Signature::module_fn("", name, params, class)
+        }
+    }
+
+    /// A method such as `Deployment.scale(replicas)` (`params` exclude the
+    /// receiver).
+    pub const fn method(
+        receiver: &'static str,
+        name: &'static str,
+        params: &'static [&'static str],
+        class: Class,
+    ) -> Signature {
+        Signature {
+            receiver: Some(receiver),
+            ..Signature::free_fn(name, params, class)
+        }
+    }
+
+    /// The same, with the last `optional` parameters optional.
+    pub const fn with_optional(self, optional: usize) -> Signature {
+        Signature { optional, ..self }
+    }
+
+    /// The same, with `doc` as its documentation.
+    pub const fn with_doc(self, doc: &'static str) -> Signature {
+        Signature { doc, ..self }
+    }
+
     pub fn min_args(&self) -> usize {
         self.params.len() - self.optional.min(self.params.len())
     }

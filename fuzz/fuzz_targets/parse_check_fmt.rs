@@ -12,23 +12,14 @@ use runbook_dsl::{parse, Checker, SignatureTable};
 /// parameters, effect and read) so the checker's call checks run too.
 #[rustfmt::skip] // one signature per line reads as the table it is
 fn table() -> SignatureTable {
-    let sig = |module, name, receiver, params, optional, class| Signature {
-        module,
-        name,
-        receiver,
-        params,
-        optional,
-        class,
-        doc: "",
-    };
     SignatureTable::new(vec![
-        sig(Some("kube"), "apply", None, &["namespace", "yaml"], 0, Class::Effect),
-        sig(Some("kube"), "deployment", None, &["namespace", "name"], 0, Class::Read),
-        sig(Some("kube"), "list", None, &["namespace", "kind", "selector"], 1, Class::Read),
-        sig(None, "scale", Some("Deployment"), &["replicas"], 0, Class::Effect),
-        sig(Some("pg"), "connect", None, &["url"], 0, Class::Read),
-        sig(None, "file", None, &["path"], 0, Class::Read),
-        sig(None, "sh", None, &["command", "options"], 1, Class::Effect),
+        Signature::module_fn("kube", "apply", &["namespace", "yaml"], Class::Effect),
+        Signature::module_fn("kube", "deployment", &["namespace", "name"], Class::Read),
+        Signature::module_fn("kube", "list", &["namespace", "kind", "selector"], Class::Read).with_optional(1),
+        Signature::method("Deployment", "scale", &["replicas"], Class::Effect),
+        Signature::module_fn("pg", "connect", &["url"], Class::Read),
+        Signature::free_fn("file", &["path"], Class::Read),
+        Signature::free_fn("sh", &["command", "options"], Class::Effect).with_optional(1),
     ])
 }
 

@@ -45,9 +45,9 @@ impl Source {
         }
     }
 
-    /// blake3 of the file's content.
+    /// blake3 of the file's content (computed once, by the parser).
     pub fn hash(&self) -> String {
-        runbook_dsl::source_hash(&self.text)
+        self.runbook.source_hash.clone()
     }
 }
 
@@ -332,35 +332,69 @@ fn open_for_exec(
     Ok((session, run, steps, src))
 }
 
+/// A run picked up again (resume, rollback), planned against its file: its
+/// engine and output, its params in scope, the plan's decisions journaled.
+struct Replanned {
+    p: Prepared,
+    scope: Scope<'static>,
+    /// Positions of the step records the plan changed.
+    changed: Vec<usize>,
+}
+
+/// Plan a reopened run against its file (refusing changed steps and
+/// interrupted `once` steps unless overridden), resolve its params and
+/// journal the decisions. `check_once` is false for rollback.
+fn replan(
+    src: &Source,
+    opts: &Options,
+    session: &dyn RunSession,
+    run: &RunRecord,
+    steps: &mut [crate::record::StepRecord],
+    ov: &Overrides,
+    check_once: bool,
+) -> Result<Replanned, Refused> {
+    let same_file = src.hash() == run.hash;
+    let decisions = plan::plan(&src.runbook, same_file, run, steps, ov, check_once)
+        .map_err(Refused::many)?;
+    let p = prepare(src, opts);
+    let params = resolve_params(src, opts, &p, Some(run))?;
+    let mut scope = Scope::new();
+    params.push_into(&mut scope);
+    p.out.set_journal(session.journal());
+    for d in decisions.events {
+        p.out.event(d);
+    }
+    Ok(Replanned {
+        p,
+        scope,
+        changed: decisions.changed,
+    })
+}
+
 /// The executor of a run picked up again (resume, rollback): save only the
 /// step records the plan changed (overrides, accepted changes), then make the
 /// run's new starting state durable and visible before the first step.
-#[allow(clippy::too_many_arguments)] // the parts of a reopened run, once each
 fn reopened_executor(
-    p: Prepared,
+    r: Replanned,
     src: &Source,
     mut session: Box<dyn RunSession>,
     run: RunRecord,
     steps: Vec<crate::record::StepRecord>,
-    before: &[crate::record::StepRecord],
-    scope: Scope<'static>,
     opts: &Options,
 ) -> Result<Executor, Refused> {
-    for (s, old) in steps.iter().zip(before) {
-        if s != old {
-            session.put_step(s)?;
-        }
+    for s in r.changed.iter().filter_map(|&at| steps.get(at)) {
+        session.put_step(s)?;
     }
     let mut exec = Executor::new(
-        p.engine,
-        p.ctx,
-        p.out,
+        r.p.engine,
+        r.p.ctx,
+        r.p.out,
         src.text.clone(),
         src.runbook.clone(),
         Some(session),
         run,
         steps,
-        scope,
+        r.scope,
         CancellationToken::new(),
         exec_options(opts),
     );
@@ -408,24 +442,7 @@ pub async fn resume(
         _ => {}
     }
     let src = loader(Path::new(&run.runbook_path))?;
-    let before = steps.clone();
-    let decisions = plan::plan(
-        &src.runbook,
-        src.hash() == run.hash,
-        &run,
-        &mut steps,
-        &ov,
-        true,
-    )
-    .map_err(Refused::many)?;
-    let p = prepare(&src, &opts);
-    let params = resolve_params(&src, &opts, &p, Some(&run))?;
-    let mut scope = Scope::new();
-    params.push_into(&mut scope);
-    p.out.set_journal(session.journal());
-    for d in decisions {
-        p.out.event(d);
-    }
+    let r = replan(&src, &opts, &*session, &run, &mut steps, &ov, true)?;
     run.hash = src.hash();
     run.status = RunStatus::Running;
     run.error = None;
@@ -443,15 +460,16 @@ pub async fn resume(
         .map(|(i, s)| (i + 1, s.id.name.clone()));
     let total = src.runbook.steps().count();
     match &next {
-        Some((n, step)) => p
+        Some((n, step)) => r
+            .p
             .out
             .line(&format!("run {id} resumed at step {n}/{total} ({step})")),
-        None => p.out.line(&format!("run {id} resumed: every step is done")),
+        None => r.p.out.line(&format!("run {id} resumed: every step is done")),
     }
-    p.out.event(EventKind::RunResumed {
+    r.p.out.event(EventKind::RunResumed {
         pid: std::process::id(),
     });
-    let exec = reopened_executor(p, &src, session, run, steps, &before, scope, &opts)?;
+    let exec = reopened_executor(r, &src, session, run, steps, &opts)?;
     let outcome = execute(exec, Executor::run_main).await?;
     Ok(Finished {
         run_id: Some(id.to_string()),
@@ -539,33 +557,16 @@ pub async fn rollback(
         accept_changes,
         ..Overrides::default()
     };
-    let before = steps.clone();
-    let decisions = plan::plan(
-        &src.runbook,
-        src.hash() == run.hash,
-        &run,
-        &mut steps,
-        &ov,
-        false,
-    )
-    .map_err(Refused::many)?;
-    let p = prepare(&src, &opts);
-    let params = resolve_params(&src, &opts, &p, Some(&run))?;
-    let mut scope = Scope::new();
-    params.push_into(&mut scope);
-    p.out.set_journal(session.journal());
-    for d in decisions {
-        p.out.event(d);
-    }
+    let r = replan(&src, &opts, &*session, &run, &mut steps, &ov, false)?;
     let resumed = run.rollback.is_some();
     run.status = RunStatus::Running;
     run.error = None;
     run.waiting = None;
-    p.out.line(&format!(
+    r.p.out.line(&format!(
         "run {id}: {} rollback",
         if resumed { "continuing" } else { "starting" }
     ));
-    let exec = reopened_executor(p, &src, session, run, steps, &before, scope, &opts)?;
+    let exec = reopened_executor(r, &src, session, run, steps, &opts)?;
     let outcome = execute(exec, |e| match e.restore_scope()? {
         Some(o) => Ok(o),
         None => e.run_rollback(),

@@ -67,9 +67,20 @@ fn interrupted(rec: &StepRecord, run: &RunRecord) -> bool {
         || (rec.status == StepStatus::Failed && rec.interrupted)
 }
 
+/// What [`plan`] decided.
+#[derive(Debug, Default)]
+pub struct Decisions {
+    /// Journal events describing the decisions.
+    pub events: Vec<EventKind>,
+    /// Positions in the records of those the decisions changed: only these
+    /// need writing back (resume after thousands of steps must not compare
+    /// or copy every record to find them).
+    pub changed: Vec<usize>,
+}
+
 /// Check `records` against the current file (`same_file`: its hash is the
-/// run's), apply overrides to them, and return the journal events describing
-/// the decisions. `check_once` is false
+/// run's), apply overrides to them, and return the decisions (journal events
+/// and the records they changed). `check_once` is false
 /// for rollback (it does not re-run steps).
 pub fn plan(
     runbook: &Runbook,
@@ -78,11 +89,12 @@ pub fn plan(
     records: &mut [StepRecord],
     ov: &Overrides,
     check_once: bool,
-) -> Result<Vec<EventKind>, Vec<PlanError>> {
+) -> Result<Decisions, Vec<PlanError>> {
     let steps: HashMap<&str, &runbook_dsl::Step> =
         runbook.steps().map(|s| (s.id.name.as_str(), s)).collect();
     let mut errors = Vec::new();
     let mut events = Vec::new();
+    let mut changed = Vec::new();
     for (flag, list) in [("rerun", &ov.rerun), ("skip", &ov.skip)] {
         for name in list.iter() {
             let rec = records.iter().find(|r| !r.rollback && r.id == *name);
@@ -104,7 +116,7 @@ pub fn plan(
             }
         }
     }
-    for rec in records.iter_mut().filter(|r| !r.rollback) {
+    for (at, rec) in records.iter_mut().enumerate().filter(|(_, r)| !r.rollback) {
         let Some(step) = steps.get(rec.id.as_str()) else {
             if rec.status == StepStatus::Succeeded && !ov.accept_changes {
                 errors.push(PlanError::Removed {
@@ -121,6 +133,7 @@ pub fn plan(
             if now != rec.fingerprint {
                 if ov.accept_changes {
                     rec.fingerprint = now;
+                    changed.push(at);
                     events.push(EventKind::StepOverride {
                         step: rec.id.clone(),
                         action: "accepted changes".into(),
@@ -137,6 +150,7 @@ pub fn plan(
             if ov.rerun.contains(&rec.id) {
                 rec.status = StepStatus::Pending;
                 rec.interrupted = false;
+                changed.push(at);
                 events.push(EventKind::StepOverride {
                     step: rec.id.clone(),
                     action: "rerun".into(),
@@ -144,6 +158,7 @@ pub fn plan(
             } else if ov.skip.contains(&rec.id) {
                 rec.status = StepStatus::Skipped;
                 rec.interrupted = false;
+                changed.push(at);
                 events.push(EventKind::StepOverride {
                     step: rec.id.clone(),
                     action: "skip".into(),
@@ -157,7 +172,8 @@ pub fn plan(
         }
     }
     if errors.is_empty() {
-        Ok(events)
+        changed.dedup();
+        Ok(Decisions { events, changed })
     } else {
         Err(errors)
     }

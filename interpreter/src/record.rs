@@ -171,7 +171,8 @@ pub struct StoredError {
     pub span: Option<(usize, usize)>,
 }
 
-/// One step of the run.
+/// One step of the run. Fields at their default are left out when stored
+/// (every one has `serde(default)`): resume decodes one record per step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub format: u32,
@@ -182,30 +183,34 @@ pub struct StepRecord {
     /// Fingerprint of the step's source when it last ran.
     pub fingerprint: String,
     pub status: StepStatus,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub once: bool,
     #[serde(default)]
     pub attempts: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<String>,
     /// Order of success among the run's steps (bindings are restored in it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
     /// The step's `let`s, as JSON, in the order they were bound.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bindings: Vec<(String, serde_json::Value)>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undos: Vec<UndoRecord>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<StoredError>,
     /// Stopped by Ctrl-C or found `running` after a crash: its effects are unknown.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub interrupted: bool,
     /// Whether this is a step of the `rollback` block.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub rollback: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl StepRecord {

@@ -29,16 +29,18 @@ pub fn load(path: &Path, seen: &mut Text) -> Result<Source, Refused> {
     *seen = Some((path.display().to_string(), text.clone()));
     let runbook = runbook_dsl::parse(&text).map_err(refused)?;
     let table = runbook_stdlib::signatures();
-    let checked = runbook_dsl::check(&runbook, &table);
-    match checked.runbook {
-        Some(c) => Ok(Source::checked(absolute, text, c)),
-        None => Err(Refused {
-            problems: checked
-                .errors
+    // `errors`, not `check`: a checked copy of a 10,000-step tree costs a
+    // resume more than parsing it.
+    let errors = runbook_dsl::Checker::new(&table).errors(&runbook);
+    if errors.is_empty() {
+        Ok(Source::parsed(absolute, text, runbook))
+    } else {
+        Err(Refused {
+            problems: errors
                 .into_iter()
                 .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
                 .collect(),
-        }),
+        })
     }
 }
 

@@ -6,10 +6,12 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod kube_common;
 
 use std::time::{Duration, Instant};
 
+use common::{assert_mentions, assert_mentions_any_case, assert_starts_with};
 use kube_common::{scenarios, Env, Harness};
 use kube_sim::{FaultRule, KubeSim};
 use runbook_stdlib::KubeOptions;
@@ -270,11 +272,7 @@ fn apply_is_server_side_with_the_runbook_field_manager_for_every_document() {
     // An object for another namespace is refused before anything is sent.
     let err = h.eval_err(r#"kube::apply("production", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: staging}\n")"#);
     assert_eq!(err.code, "runbook::run::kube::bad_argument");
-    assert!(
-        err.message.contains("names namespace staging"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, "names namespace staging");
 }
 
 #[test]
@@ -303,13 +301,11 @@ fn a_conflict_that_persists_fails_after_a_bounded_number_of_attempts() {
     let err =
         h.eval_err(r#"kube::deployment("production", "flowengine").set_env("DB_POOL_SIZE", 300)"#);
     assert_eq!(err.code, "runbook::run::kube::conflict");
-    assert!(
-        err.message
-            .contains("deployment/flowengine in namespace production"),
-        "{}",
-        err.message
+    assert_mentions(
+        &err.message,
+        "deployment/flowengine in namespace production",
     );
-    assert!(err.message.contains("after 5 attempts"), "{}", err.message);
+    assert_mentions(&err.message, "after 5 attempts");
     assert_eq!(sim.count_requests(|r| r.method == "PATCH"), 5);
 }
 
@@ -328,9 +324,9 @@ fn server_errors_on_reads_are_retried_a_bounded_number_of_times() {
     sim.clear_requests();
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::server_error");
-    assert!(err.message.contains(sim.url()), "{}", err.message);
-    assert!(err.message.contains("after 5 attempts"), "{}", err.message);
-    assert!(err.message.contains("503"), "{}", err.message);
+    assert_mentions(&err.message, sim.url());
+    assert_mentions(&err.message, "after 5 attempts");
+    assert_mentions(&err.message, "503");
     assert_eq!(sim.count_requests(|r| r.method == "GET"), 5);
 }
 
@@ -354,11 +350,9 @@ fn forbidden_and_unauthorized_say_who_may_not_do_what_where() {
     sim.faults().fail_requests(fail("PATCH", "/scale", 403, 1));
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").scale(8)"#);
     assert_eq!(err.code, "runbook::run::kube::forbidden");
-    assert!(
-        err.message
-            .starts_with("not allowed to patch deployments/scale in namespace production"),
-        "{}",
-        err.message
+    assert_starts_with(
+        &err.message,
+        "not allowed to patch deployments/scale in namespace production",
     );
     assert!(err
         .help
@@ -370,7 +364,7 @@ fn forbidden_and_unauthorized_say_who_may_not_do_what_where() {
         .fail_requests(fail("GET", "/deployments/flowengine", 401, 1));
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::unauthorized");
-    assert!(err.message.contains("context `sim`"), "{}", err.message);
+    assert_mentions(&err.message, "context `sim`");
     assert!(err
         .help
         .as_deref()
@@ -386,14 +380,9 @@ fn a_server_that_hangs_up_is_unreachable_naming_server_kubeconfig_and_context() 
     let h = env.harness();
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::unreachable");
-    assert!(err.message.contains(sim.url()), "{}", err.message);
-    assert!(
-        err.message
-            .contains(&sim.kubeconfig_path().display().to_string()),
-        "{}",
-        err.message
-    );
-    assert!(err.message.contains("context `sim`"), "{}", err.message);
+    assert_mentions(&err.message, sim.url());
+    assert_mentions(&err.message, &sim.kubeconfig_path().display().to_string());
+    assert_mentions(&err.message, "context `sim`");
     assert!(err
         .help
         .as_deref()
@@ -448,18 +437,11 @@ fn a_refused_connection_is_unreachable() {
     let h = Harness::with_kubeconfig(&path, false);
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::unreachable");
-    assert!(
-        err.message.starts_with(
-            "cannot reach the Kubernetes API server at http://127.0.0.1:9 (context `sim` from "
-        ),
-        "{}",
-        err.message
+    assert_starts_with(
+        &err.message,
+        "cannot reach the Kubernetes API server at http://127.0.0.1:9 (context `sim` from ",
     );
-    assert!(
-        err.message.to_lowercase().contains("refused"),
-        "{}",
-        err.message
-    );
+    assert_mentions_any_case(&err.message, "refused");
 }
 
 #[test]
@@ -475,11 +457,7 @@ fn a_missing_kubeconfig_or_unknown_context_is_explained() {
     );
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::no_kubeconfig");
-    assert!(
-        err.message.contains(&missing.display().to_string()),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, &missing.display().to_string());
 
     let (sim, _env) = start();
     let h = Harness::new(
@@ -491,11 +469,7 @@ fn a_missing_kubeconfig_or_unknown_context_is_explained() {
     );
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::bad_kubeconfig");
-    assert!(
-        err.message.contains("context `prod` is not in"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, "context `prod` is not in");
     assert_eq!(err.help.as_deref(), Some("pass --context with one of: sim"));
 }
 
@@ -509,7 +483,7 @@ fn the_step_deadline_stops_a_request_the_server_sits_on() {
     );
     let err = h.eval_err(r#"kube::deployment("production", "flowengine").replicas()"#);
     assert_eq!(err.code, "runbook::run::kube::timeout");
-    assert!(err.message.contains(sim.url()), "{}", err.message);
+    assert_mentions(&err.message, sim.url());
     sim.faults().clear();
 }
 
@@ -603,12 +577,7 @@ fn create_is_one_post_that_a_repeat_finds_done_and_a_dry_run_only_tries() {
         scenarios::SETTINGS.replace("\"100\"", "\"5\"")
     ));
     assert_eq!(err.code, runbook_stdlib::kube::code::ALREADY_EXISTS);
-    assert!(
-        err.message
-            .contains(r#"data.pool is "100" (manifest: "5")"#),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, r#"data.pool is "100" (manifest: "5")"#);
     let stored = sim.get("v1", "ConfigMap", NS, "settings").unwrap();
     assert_eq!(stored["data"]["pool"], "100");
 }

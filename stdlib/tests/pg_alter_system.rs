@@ -5,6 +5,7 @@
 // Tests fail loudly on anything unexpected.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod pg_support;
 
 use pg_support::Pg;

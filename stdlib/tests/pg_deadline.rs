@@ -4,10 +4,12 @@
 // Tests fail loudly on anything unexpected.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod pg_support;
 
 use std::time::Duration;
 
+use common::assert_mentions;
 use pg_support::{eventually, Pg};
 use tokio_util::sync::CancellationToken;
 
@@ -64,12 +66,7 @@ fn cancelling_the_run_cancels_the_statement_on_the_server() {
     let err = pg.err(&format!("db.query(\"{}\")", query.replace('"', "\\\"")));
     canceller.join().unwrap();
     assert_eq!(err.code, "runbook::run::pg::cancelled");
-    assert!(
-        err.message
-            .contains("a cancel request was sent to the server"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, "a cancel request was sent to the server");
     eventually(GONE_WITHIN, "the statement to stop on the server", || {
         running(&pg, query) == 0
     });

@@ -4,8 +4,10 @@
 // Tests fail loudly on anything unexpected.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod pg_support;
 
+use common::{assert_mentions, assert_starts_with};
 use pg_support::Pg;
 
 fn one(pg: &Pg, sql: &str) -> String {
@@ -42,11 +44,7 @@ fn execute_is_rolled_back_and_printed_with_its_row_count() {
     );
     let printed = pg.sink.dry_run_effects();
     assert_eq!(printed.len(), 3, "{printed:?}");
-    assert!(
-        printed[0].starts_with("pg.execute: DELETE FROM t WHERE x > $1 on "),
-        "{}",
-        printed[0]
-    );
+    assert_starts_with(&printed[0], "pg.execute: DELETE FROM t WHERE x > $1 on ");
     assert!(
         printed[0].ends_with("(would affect 3 rows; rolled back)"),
         "{}",
@@ -98,26 +96,16 @@ fn statements_that_cannot_run_in_a_transaction_are_printed_not_run() {
     }
     let printed = pg.sink.dry_run_effects();
     assert_eq!(printed.len(), 4, "{printed:?}");
-    assert!(
-        printed[0].starts_with("pg.execute: VACUUM (ANALYZE) t on "),
-        "{}",
-        printed[0]
-    );
+    assert_starts_with(&printed[0], "pg.execute: VACUUM (ANALYZE) t on ");
     assert!(printed[0].ends_with("(not run: VACUUM cannot run inside a transaction, so dry run cannot try it and roll it back)"));
-    assert!(
-        printed[1].contains("not run: CREATE INDEX CONCURRENTLY cannot run inside a transaction"),
-        "{}",
-        printed[1]
+    assert_mentions(
+        &printed[1],
+        "not run: CREATE INDEX CONCURRENTLY cannot run inside a transaction",
     );
-    assert!(
-        printed[2].contains("not run: CREATE DATABASE cannot run"),
-        "{}",
-        printed[2]
-    );
-    assert!(
-        printed[3].contains("not run: pg_terminate_backend() acts immediately"),
-        "{}",
-        printed[3]
+    assert_mentions(&printed[2], "not run: CREATE DATABASE cannot run");
+    assert_mentions(
+        &printed[3],
+        "not run: pg_terminate_backend() acts immediately",
     );
 
     assert_eq!(
@@ -147,11 +135,7 @@ fn a_read_with_effects_a_rollback_cannot_undo_is_refused() {
     pg.setup("CREATE SEQUENCE s");
     let err = pg.err("db.scalar(\"SELECT nextval('s')\")");
     assert_eq!(err.code, "runbook::run::pg::dry_run");
-    assert!(
-        err.message.contains("nextval() acts immediately"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, "nextval() acts immediately");
     assert!(err.help.unwrap().contains("db.execute"));
     assert_eq!(
         one(&pg, "SELECT last_value::text || is_called::text FROM s"),

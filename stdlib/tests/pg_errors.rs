@@ -4,10 +4,12 @@
 // Tests fail loudly on anything unexpected.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod pg_support;
 
 use std::sync::Arc;
 
+use common::{assert_mentions, assert_mentions_any_case, assert_starts_with};
 use pg_support::{located, Pg};
 use runbook_stdlib::ActionError;
 
@@ -42,18 +44,13 @@ fn connection_refused_names_host_port_and_user_but_not_the_password() {
     let port = free_port();
     let (err, sink) = connect_error(&format!("postgres://ops:s3cr%40t@127.0.0.1:{port}/shop"));
     assert_eq!(err.code, "runbook::run::pg::connect");
-    assert!(
-        err.message.starts_with(&format!(
+    assert_starts_with(
+        &err.message,
+        &format!(
             "cannot connect to PostgreSQL at 127.0.0.1:{port} as user \"ops\", database \"shop\": "
-        )),
-        "{}",
-        err.message
+        ),
     );
-    assert!(
-        err.message.to_lowercase().contains("refused"),
-        "{}",
-        err.message
-    );
+    assert_mentions_any_case(&err.message, "refused");
     assert!(err.help.clone().unwrap().contains("host and port"));
     assert!(!texts(&err).contains("s3cr"), "{}", texts(&err));
     let secrets = sink.secrets.lock().unwrap().clone();
@@ -76,19 +73,12 @@ fn a_wrong_password_is_an_auth_error_without_the_password() {
     );
     let (err, _) = connect_error(&url);
     assert_eq!(err.code, "runbook::run::pg::auth");
-    assert!(
-        err.message
-            .contains(&format!("{}:{}", server.host(), server.port())),
-        "{}",
-        err.message
+    assert_mentions(
+        &err.message,
+        &format!("{}:{}", server.host(), server.port()),
     );
-    assert!(
-        err.message
-            .contains("password authentication failed for user"),
-        "{}",
-        err.message
-    );
-    assert!(err.message.contains("SQLSTATE 28P01"), "{}", err.message);
+    assert_mentions(&err.message, "password authentication failed for user");
+    assert_mentions(&err.message, "SQLSTATE 28P01");
     assert!(err.help.clone().unwrap().contains("user and password"));
     let shown = texts(&err);
     assert!(
@@ -102,21 +92,11 @@ fn an_unknown_database_or_host_is_named() {
     let db = pg_harness::database("unknown_db").unwrap();
     let (err, _) = connect_error(&db.url().replace(db.name(), "no_such_db"));
     assert_eq!(err.code, "runbook::run::pg::connect");
-    assert!(
-        err.message
-            .contains("database \"no_such_db\" does not exist"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, "database \"no_such_db\" does not exist");
 
     let (err, _) = connect_error("postgres://ops:pw@no-such-host.invalid:5432/shop");
     assert_eq!(err.code, "runbook::run::pg::connect");
-    assert!(
-        err.message
-            .contains("no-such-host.invalid:5432 as user \"ops\""),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, "no-such-host.invalid:5432 as user \"ops\"");
 
     let (err, _) = connect_error("postgres://ops:hunter2@host:port/shop");
     assert_eq!(err.code, "runbook::run::pg::url");
@@ -182,11 +162,7 @@ fn sql_errors_carry_sqlstate_hint_and_the_offending_position() {
         "the server's hint: {:?}",
         err.help
     );
-    assert!(
-        located(&err).starts_with("totl FROM orders"),
-        "{}",
-        located(&err)
-    );
+    assert_starts_with(&located(&err), "totl FROM orders");
 
     // Across lines, the offset still lands on the token (the interpreter
     // turns it into the runbook's line and column).
@@ -209,7 +185,7 @@ fn sql_errors_carry_sqlstate_hint_and_the_offending_position() {
     assert_eq!(err.locate, Some(("SELEC 1".to_string(), 0)));
 
     let err = pg.err("db.execute(\"UPDATE orders SET total = 1; UPDATE orders SET total = 2\")");
-    assert!(err.message.contains("SQLSTATE 42601"), "{}", err.message);
+    assert_mentions(&err.message, "SQLSTATE 42601");
     assert!(err.help.unwrap().contains("one call per statement"));
 
     // DETAIL goes to the help.

@@ -4,8 +4,10 @@
 // Tests fail loudly on anything unexpected.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod pg_support;
 
+use common::assert_mentions;
 use pg_support::{located, Pg};
 use rhai::Map;
 
@@ -106,11 +108,9 @@ fn setting_reads_current_setting_as_text() {
     );
     let err = pg.err("db.setting(\"no_such_setting\")");
     assert_eq!(err.code, "runbook::run::pg::sql");
-    assert!(
-        err.message
-            .contains("unrecognized configuration parameter \"no_such_setting\""),
-        "{}",
-        err.message
+    assert_mentions(
+        &err.message,
+        "unrecognized configuration parameter \"no_such_setting\"",
     );
     assert!(err.message.contains("SQLSTATE 42704"));
     assert_eq!(

@@ -7,7 +7,8 @@ mod recording;
 
 use std::time::{Duration, Instant};
 
-use recording::{action_error, field, wait_dead, wait_file, Event, Harness};
+use proc_probe::{alive, children_of, group_members, group_of, stat, wait_dead};
+use recording::{action_error, field, wait_file, Event, Harness};
 use runbook_stdlib::OutputStream;
 use tokio_util::sync::CancellationToken;
 
@@ -268,28 +269,6 @@ fn the_signature_is_an_effect_with_optional_options() {
     assert!(sigs[0].accepts(1) && sigs[0].accepts(2) && !sigs[0].accepts(3));
 }
 
-/// The pids whose process group is `pgid` (zombies included until reaped).
-fn group_members(pgid: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // After the command name: state, ppid, pgrp.
-        let pgrp = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-            .and_then(|p| p.parse::<i32>().ok());
-        if pgrp == Some(pgid) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
 /// Kills what is left of a failed test's command group.
 struct KillGroup(i32);
 
@@ -300,14 +279,6 @@ impl Drop for KillGroup {
             nix::sys::signal::Signal::SIGKILL,
         );
     }
-}
-
-fn group_of(pid: i32) -> i32 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-        .and_then(|p| p.parse::<i32>().ok())
-        .unwrap()
 }
 
 #[test]
@@ -326,6 +297,117 @@ fn the_group_is_led_by_a_watcher_that_leaves_when_the_command_ends() {
     );
 }
 
+#[test]
+fn each_command_has_a_group_of_its_own_and_its_watcher_is_reaped() {
+    let h = Harness::new();
+    let mut groups = Vec::new();
+    for _ in 0..10 {
+        let r = h.eval(r#"sh("cut -d' ' -f5 /proc/$$/stat")"#).unwrap();
+        groups.push(
+            field(&r, "stdout")
+                .to_string()
+                .trim()
+                .parse::<i32>()
+                .unwrap(),
+        );
+    }
+    let mut distinct = groups.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        groups.len(),
+        "a group was used twice: {groups:?}"
+    );
+    // Watchers that stood down are reaped by later calls: zombies do not
+    // pile up with the number of commands.
+    let me = i32::try_from(std::process::id()).unwrap();
+    let zombies = || {
+        children_of(me)
+            .into_iter()
+            .filter(|pid| stat(*pid).is_some_and(|s| !s.runs()))
+            .count()
+    };
+    let deadline = Instant::now() + LONG;
+    while zombies() > 1 && Instant::now() < deadline {
+        let _ = h.eval(r#"sh("true")"#).unwrap();
+    }
+    assert!(zombies() <= 1, "{} unreaped watchers", zombies());
+}
+
+/// The watchers (armed or spare) among `runner`'s children.
+fn watchers_of(runner: i32) -> Vec<i32> {
+    children_of(runner)
+        .into_iter()
+        .filter(|pid| {
+            alive(*pid)
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("runbook-sh-watcher"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_spare_watcher_of_a_killed_runner_leaves_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runner = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "helper_runner_blocked_in_sh",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("RUNBOOK_SH_TEST_DIR", dir.path())
+        .env(
+            "RUNBOOK_SH_TEST_SCRIPT",
+            r#"sh("cut -d' ' -f5 /proc/$$/stat > group")"#,
+        )
+        .env("RUNBOOK_SH_TEST_IDLE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let runner_pid = i32::try_from(runner.id()).unwrap();
+    assert!(wait_file(&dir.path().join("idle"), LONG).is_some());
+    let used: i32 = wait_file(&dir.path().join("group"), LONG)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // The next command's watcher is started after the command: wait for it.
+    let spares = || -> Vec<i32> {
+        let mut w = watchers_of(runner_pid);
+        w.retain(|pid| *pid != used);
+        w
+    };
+    let deadline = Instant::now() + LONG;
+    while spares().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let spares = spares();
+    assert_eq!(
+        spares.len(),
+        1,
+        "one spare watcher waits for the next command"
+    );
+    runner.kill().unwrap(); // SIGKILL: no chance to clean up
+    runner.wait().unwrap();
+    assert!(
+        wait_dead(spares[0], LONG),
+        "the spare watcher {} outlived its runner",
+        spares[0]
+    );
+}
+
+#[test]
+fn a_killed_runner_takes_the_group_down_when_its_watcher_was_the_spare() {
+    // The first command leaves a spare watcher behind, which the second
+    // command's group is led by.
+    killed_runner_takes_the_group_down(
+        r#"sh("true"); sh("sleep 1000 & echo $$ > sh.pid; sleep 1000; touch after")"#,
+    );
+}
+
 /// Run by [`a_killed_runner_takes_the_whole_group_down`] in a child
 /// process: runs `RUNBOOK_SH_TEST_SCRIPT` from Rhai, as a runner would.
 #[test]
@@ -337,8 +419,15 @@ fn helper_runner_blocked_in_sh() {
     ) else {
         return;
     };
-    let h = Harness::with_base_dir(dir.into());
+    let h = Harness::with_base_dir(std::path::PathBuf::from(&dir));
     let _ = h.eval(&script);
+    if std::env::var_os("RUNBOOK_SH_TEST_IDLE").is_some() {
+        // A runner between steps: stay until killed.
+        let _ = std::fs::write(std::path::Path::new(&dir).join("idle"), "idle\n");
+        loop {
+            std::thread::park();
+        }
+    }
 }
 
 /// `kill -9` a runner blocked in `script` (which writes its shell's pid to
@@ -365,7 +454,7 @@ fn killed_runner_takes_the_group_down(script: &str) {
         .trim()
         .parse()
         .unwrap();
-    let group = group_of(shell);
+    let group = group_of(shell).unwrap();
     let _cleanup = KillGroup(group);
     let members = group_members(group);
     assert!(

@@ -13,6 +13,11 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+/// The root package's directory, holding `runbooks/` and `tests/fixtures/`.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
 /// The `runbook` binary built for this test run.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_runbook")
@@ -138,6 +143,14 @@ impl Output {
             self.stdout,
             self.stderr
         );
+        self
+    }
+
+    /// [`Output::assert_code`], keeping the output for further checks:
+    /// `runbook(args).output().code_is(0).stdout`.
+    #[track_caller]
+    pub fn code_is(self, code: i32) -> Self {
+        self.assert_code(code);
         self
     }
 

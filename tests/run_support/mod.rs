@@ -7,6 +7,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod kube;
+
 use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -140,18 +142,19 @@ impl Workspace {
 
     /// Copy `tests/fixtures/run/<name>` into the workspace.
     pub fn fixture(&self, name: &str) -> PathBuf {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/run")
-            .join(name);
-        let text =
-            std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
-        self.write(name, &text)
+        self.copy_fixture("run", name)
     }
 
     /// Copy `tests/fixtures/reliability/<name>` into the workspace.
     pub fn reliability_fixture(&self, name: &str) -> PathBuf {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/reliability")
+        self.copy_fixture("reliability", name)
+    }
+
+    /// Copy `tests/fixtures/<folder>/<name>` into the workspace.
+    fn copy_fixture(&self, folder: &str, name: &str) -> PathBuf {
+        let src = common::repo_root()
+            .join("tests/fixtures")
+            .join(folder)
             .join(name);
         let text =
             std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));

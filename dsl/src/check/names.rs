@@ -5,13 +5,14 @@
 //! for one expression therefore holds only the visible names that occur as
 //! words in it ([`Names::used_in`]): enough for every lookup it can make.
 
-use fxhash::FxHashSet;
+use fxhash::FxHashMap;
 
 #[derive(Clone, Default)]
 pub(super) struct Names {
     /// Visible names in the order they were bound (each once).
     pushed: Vec<String>,
-    set: FxHashSet<String>,
+    /// Each visible name, and whether Rhai takes it as a variable.
+    set: FxHashMap<String, bool>,
 }
 
 /// A point to [`Names::rewind`] to.
@@ -19,15 +20,21 @@ pub(super) struct Names {
 pub(super) struct Mark(usize);
 
 impl Names {
-    pub(super) fn push(&mut self, name: &str) {
-        if !self.set.contains(name) {
-            self.set.insert(name.to_string());
+    /// Make `name` visible; `usable`: whether Rhai takes it as a variable.
+    pub(super) fn push(&mut self, name: &str, usable: bool) {
+        if !self.set.contains_key(name) {
+            self.set.insert(name.to_string(), usable);
             self.pushed.push(name.to_string());
         }
     }
 
     pub(super) fn contains(&self, name: &str) -> bool {
-        self.set.contains(name)
+        self.set.contains_key(name)
+    }
+
+    /// Whether `name` is visible and Rhai takes it as a variable.
+    pub(super) fn contains_usable(&self, name: &str) -> bool {
+        self.set.get(name).copied().unwrap_or(false)
     }
 
     /// The visible names that occur as words in `text` (runs of
@@ -37,7 +44,7 @@ impl Names {
         for word in words(text) {
             // A name starts with a letter or `_`: skip numbers early.
             let starts_name = !word.as_bytes()[0].is_ascii_digit();
-            if starts_name && self.set.contains(word) && !used.contains(&word) {
+            if starts_name && self.set.contains_key(word) && !used.contains(&word) {
                 used.push(word);
             }
         }
@@ -54,6 +61,23 @@ impl Names {
             self.set.remove(&name);
         }
     }
+}
+
+/// Whether Rhai takes `name` as a variable, when that is known without a
+/// compile: `None` when it is not. A name (as the grammar spells one) of ASCII letters, digits and `_`
+/// with a digit in it is none of Rhai's keywords and reserved words (none has
+/// a digit), so it is a variable exactly when Rhai calls it a valid
+/// identifier. Generated and numbered names (`before_3`) are all distinct,
+/// and a compile each was a tenth of a large file's check.
+pub(super) fn usable_without_compile(name: &str) -> Option<bool> {
+    // The DSL's names: an ASCII letter or `_`, then letters, digits, `_`.
+    let word = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let digit = name.bytes().any(|b| b.is_ascii_digit());
+    (word && digit).then(|| rhai::is_valid_identifier(name))
 }
 
 /// The non-empty runs of `char::is_alphanumeric` characters and `_` in
@@ -94,7 +118,41 @@ fn word_char_at(text: &str, i: usize) -> (bool, usize) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::signature::SignatureTable;
+
+    /// The rule the shortcut stands for: `name` compiles alone with `name`
+    /// in scope.
+    fn rhai_takes_as_variable(name: &str) -> bool {
+        let engine = crate::check::compile_engine(&SignatureTable::default());
+        let mut scope = rhai::Scope::new();
+        scope.push_dynamic(name, rhai::Dynamic::UNIT);
+        engine.compile_expression_with_scope(&scope, name).is_ok()
+    }
+
+    #[test]
+    fn numbered_names_are_decided_without_compile() {
+        for (name, usable) in [("wanted_0", true), ("a1", true), ("_a1", true), ("_1", false)] {
+            assert_eq!(usable_without_compile(name), Some(usable), "{name}");
+            assert_eq!(rhai_takes_as_variable(name), usable, "{name}");
+        }
+        for name in ["if", "this", "print", "is_def_var", "x", "é1", "a-1", "9a"] {
+            assert_eq!(usable_without_compile(name), None, "{name}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_shortcut_agrees_with_rhai(
+            name in "[A-Za-z_0-9]{1,12}|(if|fn|let|this|print|is_def_var|true|Fn|_)[0-9_]{0,3}"
+        ) {
+            if let Some(usable) = usable_without_compile(&name) {
+                prop_assert_eq!(usable, rhai_takes_as_variable(&name), "{}", name);
+            }
+        }
+    }
 
     #[test]
     fn words_split_like_char_is_alphanumeric() {
@@ -120,12 +178,14 @@ mod tests {
     fn used_names_are_visible_words_once_each() {
         let mut names = Names::default();
         for n in ["ns", "n", "é"] {
-            names.push(n);
+            names.push(n, true);
         }
         assert_eq!(names.used_in("f(ns, n, ns.n, é→1, 5ns)"), ["ns", "n", "é"]);
         let mark = names.mark();
-        names.push("x");
+        names.push("x", false);
         assert!(names.contains("x"));
+        assert!(!names.contains_usable("x"));
+        assert!(names.contains_usable("ns"));
         names.rewind(mark);
         assert!(!names.contains("x"));
         assert!(names.contains("ns"));

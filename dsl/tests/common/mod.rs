@@ -4,67 +4,27 @@
 
 use runbook_dsl::{Class, Signature, SignatureTable, Span};
 
-fn sig(
-    module: Option<&'static str>,
-    receiver: Option<&'static str>,
-    name: &'static str,
-    params: &'static [&'static str],
-    optional: usize,
-    class: Class,
-) -> Signature {
-    Signature {
-        module,
-        name,
-        receiver,
-        params,
-        optional,
-        class,
-        doc: "",
-    }
-}
-
 /// `kube::deployment/statefulset/pods`, `pg::connect`, `env`, `now`, and
 /// the handle methods the example runbooks use.
 pub fn table() -> SignatureTable {
     use Class::*;
     SignatureTable::new(vec![
-        sig(
-            Some("kube"),
-            None,
-            "deployment",
-            &["namespace", "name"],
-            0,
-            Read,
-        ),
-        sig(
-            Some("kube"),
-            None,
-            "statefulset",
-            &["namespace", "name"],
-            0,
-            Read,
-        ),
-        sig(
-            Some("kube"),
-            None,
-            "pods",
-            &["namespace", "selector"],
-            0,
-            Read,
-        ),
-        sig(Some("pg"), None, "connect", &["url"], 0, Read),
-        sig(None, None, "env", &["name", "default"], 1, Read),
-        sig(None, None, "now", &[], 0, Read),
-        sig(None, None, "sh", &["command"], 0, Effect),
-        sig(None, Some("Deployment"), "scale", &["replicas"], 0, Effect),
-        sig(None, Some("Deployment"), "replicas", &[], 0, Read),
-        sig(None, Some("Deployment"), "rollout_complete", &[], 0, Read),
-        sig(None, Some("StatefulSet"), "restart", &[], 0, Effect),
-        sig(None, Some("Pods"), "running", &[], 0, Read),
-        sig(None, Some("Pods"), "restarts", &[], 0, Read),
-        sig(None, Some("Db"), "query_one", &["sql", "params"], 1, Read),
-        sig(None, Some("Db"), "execute", &["sql", "params"], 1, Effect),
-        sig(None, Some("Db"), "scalar", &["sql", "params"], 1, Read),
+        Signature::module_fn("kube", "deployment", &["namespace", "name"], Read),
+        Signature::module_fn("kube", "statefulset", &["namespace", "name"], Read),
+        Signature::module_fn("kube", "pods", &["namespace", "selector"], Read),
+        Signature::module_fn("pg", "connect", &["url"], Read),
+        Signature::free_fn("env", &["name", "default"], Read).with_optional(1),
+        Signature::free_fn("now", &[], Read),
+        Signature::free_fn("sh", &["command"], Effect),
+        Signature::method("Deployment", "scale", &["replicas"], Effect),
+        Signature::method("Deployment", "replicas", &[], Read),
+        Signature::method("Deployment", "rollout_complete", &[], Read),
+        Signature::method("StatefulSet", "restart", &[], Effect),
+        Signature::method("Pods", "running", &[], Read),
+        Signature::method("Pods", "restarts", &[], Read),
+        Signature::method("Db", "query_one", &["sql", "params"], Read).with_optional(1),
+        Signature::method("Db", "execute", &["sql", "params"], Effect).with_optional(1),
+        Signature::method("Db", "scalar", &["sql", "params"], Read).with_optional(1),
     ])
 }
 

@@ -5,49 +5,25 @@
 
 use runbook_dsl::{Class, Signature, SignatureTable};
 
-const fn sig(
-    module: Option<&'static str>,
-    receiver: Option<&'static str>,
-    name: &'static str,
-    params: &'static [&'static str],
-    class: Class,
-) -> Signature {
-    Signature {
-        module,
-        name,
-        receiver,
-        params,
-        optional: 0,
-        class,
-        doc: "",
-    }
-}
-
 /// The functions the test runbooks call.
 pub fn table() -> SignatureTable {
     use Class::{Effect, Read};
     SignatureTable::new(vec![
-        sig(
-            Some("kube"),
-            None,
-            "deployment",
-            &["namespace", "name"],
-            Read,
-        ),
-        sig(Some("kube"), None, "pods", &["namespace", "selector"], Read),
-        sig(Some("kube"), None, "apply", &["namespace", "yaml"], Effect),
-        sig(Some("pg"), None, "connect", &["url"], Read),
-        sig(None, Some("Deployment"), "replicas", &[], Read),
-        sig(None, Some("Deployment"), "scale", &["n"], Effect),
-        sig(None, Some("Deployment"), "rollout_complete", &[], Read),
-        sig(None, Some("Deployment"), "restart", &[], Effect),
-        sig(None, Some("Pods"), "running", &[], Read),
-        sig(None, Some("Pg"), "scalar", &["sql"], Read),
-        sig(None, Some("Pg"), "execute", &["sql"], Effect),
-        sig(None, None, "sh", &["command"], Effect),
-        sig(None, None, "env", &["name"], Read),
-        sig(None, None, "file", &["path"], Read),
-        sig(None, None, "shell_quote", &["value"], Read),
+        Signature::module_fn("kube", "deployment", &["namespace", "name"], Read),
+        Signature::module_fn("kube", "pods", &["namespace", "selector"], Read),
+        Signature::module_fn("kube", "apply", &["namespace", "yaml"], Effect),
+        Signature::module_fn("pg", "connect", &["url"], Read),
+        Signature::method("Deployment", "replicas", &[], Read),
+        Signature::method("Deployment", "scale", &["n"], Effect),
+        Signature::method("Deployment", "rollout_complete", &[], Read),
+        Signature::method("Deployment", "restart", &[], Effect),
+        Signature::method("Pods", "running", &[], Read),
+        Signature::method("Pg", "scalar", &["sql"], Read),
+        Signature::method("Pg", "execute", &["sql"], Effect),
+        Signature::free_fn("sh", &["command"], Effect),
+        Signature::free_fn("env", &["name"], Read),
+        Signature::free_fn("file", &["path"], Read),
+        Signature::free_fn("shell_quote", &["value"], Read),
     ])
 }
 

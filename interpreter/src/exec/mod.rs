@@ -120,6 +120,33 @@ pub(crate) struct Executor {
     positions: HashMap<String, usize>,
     rb_positions: HashMap<String, usize>,
     frame: Option<Frame>,
+    /// What readers see, kept between publishes (see [`RunSummary::update`]).
+    summary: Option<RunSummary>,
+}
+
+/// From this many step records on, an executor frees them on a thread of
+/// their own.
+const FREE_IN_BACKGROUND: usize = 1_000;
+
+impl Drop for Executor {
+    /// Freeing the records of a 10,000-step run takes milliseconds (tens of
+    /// thousands of small allocations) that nobody waits for: `runbook
+    /// resume` would spend them between its last commit and its exit. The
+    /// session (lock, store) is still released here, in order.
+    fn drop(&mut self) {
+        if self.records.len() + self.rb_records.len() < FREE_IN_BACKGROUND {
+            return;
+        }
+        let records = (
+            std::mem::take(&mut self.records),
+            std::mem::take(&mut self.rb_records),
+        );
+        // If no thread can be started, the closure (and the records) are
+        // simply dropped here.
+        let _ = std::thread::Builder::new()
+            .name("runbook-free".into())
+            .spawn(move || drop(records));
+    }
 }
 
 impl Executor {
@@ -149,7 +176,18 @@ impl Executor {
             .enumerate()
             .map(|(i, s)| (s.id.name.clone(), i))
             .collect();
-        let (rb, main): (Vec<_>, Vec<_>) = steps.into_iter().partition(|s| s.rollback);
+        // Straight into the maps (a resume after thousands of steps moves
+        // each record once).
+        let mut records = HashMap::with_capacity(steps.len());
+        let mut rb_records = HashMap::new();
+        for s in steps {
+            let map = if s.rollback {
+                &mut rb_records
+            } else {
+                &mut records
+            };
+            map.insert(s.id.clone(), s);
+        }
         Executor {
             engine,
             ctx,
@@ -158,14 +196,15 @@ impl Executor {
             runbook,
             session,
             run,
-            records: main.into_iter().map(|s| (s.id.clone(), s)).collect(),
-            rb_records: rb.into_iter().map(|s| (s.id.clone(), s)).collect(),
+            records,
+            rb_records,
             scope,
             cancel,
             opts,
             positions,
             rb_positions,
             frame: None,
+            summary: None,
         }
     }
 
@@ -195,16 +234,24 @@ impl Executor {
 
     /// Replace the summary readers see.
     pub fn publish(&mut self) -> Result<(), StoreError> {
-        let steps = self
-            .runbook
-            .steps()
-            .map(|s| (s.id.name.clone(), s.title.value.clone()))
-            .collect();
-        let summary = RunSummary::of(&self.run, steps);
-        if let Some(s) = self.session.as_mut() {
-            s.publish(&summary)?;
-        }
-        Ok(())
+        let Some(session) = self.session.as_mut() else {
+            return Ok(());
+        };
+        let summary = match &mut self.summary {
+            Some(summary) => {
+                summary.update(&self.run);
+                summary
+            }
+            None => {
+                let steps = self
+                    .runbook
+                    .steps()
+                    .map(|s| (s.id.name.clone(), s.title.value.clone()))
+                    .collect();
+                self.summary.insert(RunSummary::of(&self.run, steps))
+            }
+        };
+        session.publish(summary)
     }
 
     /// Commit, publish, make the journal durable: the end of an execution.
@@ -293,21 +340,30 @@ impl Executor {
                 Item::Param(_) => continue,
             };
             for s in steps {
-                if let Some(rec) = self.records.get(&s.id.name).cloned() {
-                    if rec.status == StepStatus::Succeeded {
-                        self.restore(&rec);
-                    }
-                }
+                self.restore_succeeded(&s.id.name, Phase::Main);
             }
         }
         Ok(None)
     }
 
-    fn restore(&mut self, rec: &StepRecord) {
-        for (name, value) in &rec.bindings {
-            self.scope
-                .push_dynamic(name.clone(), bindings::from_json(value));
+    /// Put a succeeded step's bindings back in scope; `false` when the step
+    /// is not done (succeeded or skipped). Borrows the record: resume passes
+    /// thousands of them.
+    fn restore_succeeded(&mut self, id: &str, phase: Phase) -> bool {
+        let map = match phase {
+            Phase::Main => &self.records,
+            Phase::Rollback => &self.rb_records,
+        };
+        let Some(rec) = map.get(id) else {
+            return false;
+        };
+        if rec.status == StepStatus::Succeeded {
+            for (name, value) in &rec.bindings {
+                self.scope
+                    .push_dynamic(name.clone(), bindings::from_json(value));
+            }
         }
+        rec.status.is_done()
     }
 
     fn top_let(&mut self, l: &runbook_dsl::Let) -> Result<Flow, StoreError> {
@@ -416,14 +472,11 @@ impl Executor {
         phase: Phase,
         section_skip: Option<&str>,
     ) -> Result<Flow, StoreError> {
-        let id = step.id.name.clone();
-        let rec = self.record(step, phase);
-        if rec.status.is_done() {
-            if rec.status == StepStatus::Succeeded {
-                self.restore(&rec);
-            }
+        if self.restore_succeeded(&step.id.name, phase) {
             return Ok(Flow::Continue);
         }
+        let id = step.id.name.clone();
+        let rec = self.record(step, phase);
         if let Some(reason) = section_skip {
             return self.skip(step, phase, reason);
         }

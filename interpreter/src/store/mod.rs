@@ -164,22 +164,41 @@ pub struct RunSummary {
 
 impl RunSummary {
     pub fn of(run: &RunRecord, steps: Vec<(String, String)>) -> Self {
-        RunSummary {
+        let mut summary = RunSummary {
             format: crate::record::FORMAT_VERSION,
-            id: run.id.clone(),
-            title: run.title.clone(),
-            runbook_path: run.runbook_path.clone(),
+            id: String::new(),
+            title: String::new(),
+            runbook_path: String::new(),
             status: run.status,
-            created: run.created.clone(),
-            updated: run.updated.clone(),
+            created: String::new(),
+            updated: String::new(),
             steps,
-            waiting: run.waiting.clone(),
-            error: run.error.clone(),
-            rolling_back: run.rollback.is_some(),
-            started_by: run.started_by.clone(),
-            host: run.host.clone(),
+            waiting: None,
+            error: None,
+            rolling_back: false,
+            started_by: None,
+            host: None,
             current_step: None,
-        }
+        };
+        summary.update(run);
+        summary
+    }
+
+    /// Take every field but the step list from `run` (a runner keeps one
+    /// summary and updates it: the step list of a long runbook is the bulk
+    /// of it and does not change during a run).
+    pub fn update(&mut self, run: &RunRecord) {
+        self.id.clone_from(&run.id);
+        self.title.clone_from(&run.title);
+        self.runbook_path.clone_from(&run.runbook_path);
+        self.status = run.status;
+        self.created.clone_from(&run.created);
+        self.updated.clone_from(&run.updated);
+        self.waiting.clone_from(&run.waiting);
+        self.error.clone_from(&run.error);
+        self.rolling_back = run.rollback.is_some();
+        self.started_by.clone_from(&run.started_by);
+        self.host.clone_from(&run.host);
     }
 }
 

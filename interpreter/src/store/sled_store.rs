@@ -590,7 +590,7 @@ impl RunSession for SledSession {
 
     fn publish(&mut self, summary: &RunSummary) -> Result<(), StoreError> {
         let path = self.dir.join("summary.json");
-        let bytes = serde_json::to_vec_pretty(summary).map_err(|e| self.corrupt(e.to_string()))?;
+        let bytes = serde_json::to_vec(summary).map_err(|e| self.corrupt(e.to_string()))?;
         private_fs::replace(&path, &bytes).map_err(|source| StoreError::Io { path, source })
     }
 

@@ -92,14 +92,8 @@ fn unrepresentable(format: &str, value: &Dynamic, e: &dyn std::fmt::Display) -> 
 }
 
 pub(super) fn signatures() -> Vec<Signature> {
-    let read = |module, name, params: &'static [&'static str], doc| Signature {
-        module: Some(module),
-        name,
-        receiver: None,
-        params,
-        optional: 0,
-        class: Class::Read,
-        doc,
+    let read = |module, name, params: &'static [&'static str], doc| {
+        Signature::module_fn(module, name, params, Class::Read).with_doc(doc)
     };
     vec![
         read(

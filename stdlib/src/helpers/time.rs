@@ -142,14 +142,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub(super) fn signatures() -> Vec<Signature> {
-    let read = |name, params: &'static [&'static str], doc| Signature {
-        module: None,
-        name,
-        receiver: None,
-        params,
-        optional: 0,
-        class: Class::Read,
-        doc,
+    let read = |name, params: &'static [&'static str], doc| {
+        Signature::free_fn(name, params, Class::Read).with_doc(doc)
     };
     vec![
         read("now", &[], "The current time in UTC, RFC 3339 (`2025-01-31T12:00:00Z`)."),

@@ -141,87 +141,68 @@ fn set<A: 'static, const N: usize, const X: bool, R: Variant + Clone, const F: b
         .set_into_module(module, f);
 }
 
+/// A `kube::` function (`.with_optional(n)` where the last `n` parameters
+/// may be left out).
 const fn function(
     name: &'static str,
     params: &'static [&'static str],
-    optional: usize,
     class: Class,
     doc: &'static str,
 ) -> Signature {
-    Signature {
-        module: Some("kube"),
-        name,
-        receiver: None,
-        params,
-        optional,
-        class,
-        doc,
-    }
+    Signature::module_fn("kube", name, params, class).with_doc(doc)
 }
 
+/// A method of a `kube` handle type.
 const fn method(
     receiver: &'static str,
     name: &'static str,
     params: &'static [&'static str],
-    optional: usize,
     class: Class,
     doc: &'static str,
 ) -> Signature {
-    Signature {
-        module: None,
-        name,
-        receiver: Some(receiver),
-        params,
-        optional,
-        class,
-        doc,
-    }
+    Signature::method(receiver, name, params, class).with_doc(doc)
 }
 
 fn workload_methods(receiver: &'static str) -> Vec<Signature> {
     use Class::{Effect, Read};
     vec![
-        method(receiver, "get", &[], 0, Read, "The whole object as a map."),
-        method(receiver, "replicas", &[], 0, Read, "spec.replicas."),
-        method(receiver, "scale", &["replicas"], 0, Effect, "Set the replica count (scale subresource)."),
+        method(receiver, "get", &[], Read, "The whole object as a map."),
+        method(receiver, "replicas", &[], Read, "spec.replicas."),
+        method(receiver, "scale", &["replicas"], Effect, "Set the replica count (scale subresource)."),
         method(
             receiver,
             "rollout_complete",
             &[],
-            0,
             Read,
             "Whether `kubectl rollout status` would report success; an error if the rollout can no longer finish.",
         ),
-        method(receiver, "rollout_status", &[], 0, Read, "`kubectl rollout status`'s message for the rollout right now."),
-        method(receiver, "restart", &[], 0, Effect, "Restart every pod through a rollout (`kubectl rollout restart`)."),
+        method(receiver, "rollout_status", &[], Read, "`kubectl rollout status`'s message for the rollout right now."),
+        method(receiver, "restart", &[], Effect, "Restart every pod through a rollout (`kubectl rollout restart`)."),
         method(
             receiver,
             "env",
             &["name", "container"],
-            1,
             Read,
             "An env var of the first (or named) container; () when unset or set from a secret/config map.",
-        ),
+        ).with_optional(1),
         method(
             receiver,
             "set_env",
             &["name", "value", "container"],
-            1,
             Effect,
             "Set one env var in the first (or named) container (strategic merge, like `kubectl set env -c`); () unsets it.",
-        ),
-        method(receiver, "set_env", &["vars", "container"], 1, Effect, "Set env vars from a map in the first (or named) container."),
+        ).with_optional(1),
+        method(receiver, "set_env", &["vars", "container"], Effect, "Set env vars from a map in the first (or named) container.").with_optional(1),
         method(
             receiver,
             "logs",
             &["options"],
-            1,
             Read,
             "Logs of all started pods, in name order; options #{ tail, since, container }.",
-        ),
-        method(receiver, "pods", &[], 0, Read, "The workload's pods, by its selector."),
-        method(receiver, "to_string", &[], 0, Read, "`deployment/x in ns`."),
-        method(receiver, "to_debug", &[], 0, Read, "`deployment/x in ns`."),
+        ).with_optional(1),
+        method(receiver, "pods", &[], Read, "The workload's pods, by its selector."),
+        method(receiver, "to_string", &[], Read, "`deployment/x in ns`."),
+        method(receiver, "to_debug", &[], Read, "`deployment/x in ns`."),
     ]
 }
 
@@ -229,69 +210,62 @@ fn workload_methods(receiver: &'static str) -> Vec<Signature> {
 pub fn signatures() -> Vec<Signature> {
     use Class::{Effect, Read};
     let mut all = vec![
-        function("deployment", &["namespace", "name"], 0, Read, "A Deployment handle (no request until used)."),
-        function("statefulset", &["namespace", "name"], 0, Read, "A StatefulSet handle (no request until used)."),
-        function("hpa", &["namespace", "name"], 0, Read, "An autoscaling/v2 HorizontalPodAutoscaler handle."),
-        function("pods", &["namespace", "selector"], 0, Read, "The pods matching a label selector, e.g. \"app=x\"."),
-        function("get", &["namespace", "kind/name"], 0, Read, "Any object as a map, e.g. kube::get(ns, \"hpa/x\")."),
-        function("list", &["namespace", "kind", "selector"], 1, Read, "Objects of a kind as maps, optionally by label selector."),
+        function("deployment", &["namespace", "name"], Read, "A Deployment handle (no request until used)."),
+        function("statefulset", &["namespace", "name"], Read, "A StatefulSet handle (no request until used)."),
+        function("hpa", &["namespace", "name"], Read, "An autoscaling/v2 HorizontalPodAutoscaler handle."),
+        function("pods", &["namespace", "selector"], Read, "The pods matching a label selector, e.g. \"app=x\"."),
+        function("get", &["namespace", "kind/name"], Read, "Any object as a map, e.g. kube::get(ns, \"hpa/x\")."),
+        function("list", &["namespace", "kind", "selector"], Read, "Objects of a kind as maps, optionally by label selector.").with_optional(1),
         function(
             "apply",
             &["namespace", "yaml"],
-            0,
             Effect,
             "Server-side apply (field manager `runbook`, forced) of a multi-document manifest; returns the kind/name applied.",
         ),
         function(
             "create",
             &["namespace", "yaml"],
-            0,
             Effect,
             "Create each object of a multi-document manifest; one that already exists as the manifest describes it counts as created (a lost answer is safe to repeat), one that differs is an error. Returns the kind/name of each.",
         ),
         function(
             "patch",
             &["namespace", "kind/name", "patch", "type"],
-            1,
             Effect,
             "Patch an object: type \"merge\" (maps), \"json\" (arrays of operations) or \"strategic\"; returns the object.",
-        ),
+        ).with_optional(1),
         function(
             "delete",
             &["namespace", "kind/name"],
-            0,
             Effect,
             "Delete an object; true if deleted, false if it was already absent.",
         ),
         function(
             "namespace",
             &[],
-            0,
             Read,
             "The namespace of the kubeconfig's context (`default` when it sets none); sends no request.",
         ),
         function(
             "nodes",
             &[],
-            0,
             Read,
             "Per node: #{ name, ready, schedulable, pods, allocatable, requested, free } (cpu in millicores, memory in bytes).",
         ),
-        function("capacity", &[], 0, Read, "Totals over ready, schedulable nodes: #{ nodes, allocatable, requested, free }."),
+        function("capacity", &[], Read, "Totals over ready, schedulable nodes: #{ nodes, allocatable, requested, free }."),
     ];
     all.extend(workload_methods("Deployment"));
     all.extend(workload_methods("StatefulSet"));
     all.extend([
-        method("Hpa", "get", &[], 0, Read, "The whole object as a map."),
-        method("Hpa", "min", &[], 0, Read, "spec.minReplicas."),
-        method("Hpa", "max", &[], 0, Read, "spec.maxReplicas."),
-        method("Hpa", "current", &[], 0, Read, "status.currentReplicas."),
-        method("Hpa", "desired", &[], 0, Read, "status.desiredReplicas."),
+        method("Hpa", "get", &[], Read, "The whole object as a map."),
+        method("Hpa", "min", &[], Read, "spec.minReplicas."),
+        method("Hpa", "max", &[], Read, "spec.maxReplicas."),
+        method("Hpa", "current", &[], Read, "status.currentReplicas."),
+        method("Hpa", "desired", &[], Read, "status.desiredReplicas."),
         method(
             "Hpa",
             "set_bounds",
             &["min", "max"],
-            0,
             Effect,
             "Set minReplicas and maxReplicas (JSON patch).",
         ),
@@ -299,7 +273,6 @@ pub fn signatures() -> Vec<Signature> {
             "Hpa",
             "to_string",
             &[],
-            0,
             Read,
             "`horizontalpodautoscaler/x in ns`.",
         ),
@@ -307,7 +280,6 @@ pub fn signatures() -> Vec<Signature> {
             "Hpa",
             "to_debug",
             &[],
-            0,
             Read,
             "`horizontalpodautoscaler/x in ns`.",
         ),
@@ -315,16 +287,14 @@ pub fn signatures() -> Vec<Signature> {
             "Pods",
             "get",
             &[],
-            0,
             Read,
             "The matching pods as an array of maps.",
         ),
-        method("Pods", "count", &[], 0, Read, "How many pods match."),
+        method("Pods", "count", &[], Read, "How many pods match."),
         method(
             "Pods",
             "running",
             &[],
-            0,
             Read,
             "How many are Running (terminating pods excluded).",
         ),
@@ -332,7 +302,6 @@ pub fn signatures() -> Vec<Signature> {
             "Pods",
             "ready",
             &[],
-            0,
             Read,
             "How many are Ready (terminating pods excluded).",
         ),
@@ -340,16 +309,14 @@ pub fn signatures() -> Vec<Signature> {
             "Pods",
             "restarts",
             &[],
-            0,
             Read,
             "The sum of the containers' restart counts.",
         ),
-        method("Pods", "names", &[], 0, Read, "The pods' names, sorted."),
+        method("Pods", "names", &[], Read, "The pods' names, sorted."),
         method(
             "Pods",
             "to_string",
             &[],
-            0,
             Read,
             "`pods in ns matching selector`.",
         ),
@@ -357,7 +324,6 @@ pub fn signatures() -> Vec<Signature> {
             "Pods",
             "to_debug",
             &[],
-            0,
             Read,
             "`pods in ns matching selector`.",
         ),

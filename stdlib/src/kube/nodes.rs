@@ -15,7 +15,7 @@ use super::client::KubeState;
 use super::kinds;
 use super::quantity;
 use super::requests;
-use super::values::str_at;
+use super::values::{has_condition, str_at};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -113,15 +113,7 @@ pub(crate) fn usage(nodes: &[Value], pods: &[Value]) -> Vec<NodeUsage> {
                     str_at(p, "/spec/nodeName") == Some(name.as_str()) && holds_resources(p)
                 })
                 .collect();
-            let ready = node
-                .pointer("/status/conditions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|c| {
-                    c.get("type").and_then(Value::as_str) == Some("Ready")
-                        && c.get("status").and_then(Value::as_str) == Some("True")
-                });
+            let ready = has_condition(node, "Ready", "status", "True");
             NodeUsage {
                 ready,
                 schedulable: !node

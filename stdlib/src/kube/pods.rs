@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::handles::Pods;
 use super::kinds;
 use super::requests;
-use super::values::{str_at, to_rhai};
+use super::values::{has_condition, str_at, to_rhai};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -58,16 +58,7 @@ fn is_running(pod: &Value) -> bool {
 }
 
 fn is_ready(pod: &Value) -> bool {
-    !terminating(pod)
-        && pod
-            .pointer("/status/conditions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| {
-                c.get("type").and_then(Value::as_str) == Some("Ready")
-                    && c.get("status").and_then(Value::as_str) == Some("True")
-            })
+    !terminating(pod) && has_condition(pod, "Ready", "status", "True")
 }
 
 fn restarts(pod: &Value) -> i64 {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::values::{int_at, str_at};
+use super::values::{has_condition, int_at, str_at};
 
 /// What `kubectl rollout status` would say about an object right now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,16 +35,7 @@ pub(crate) fn deployment(object: &Value) -> Rollout {
     if count(object, "/metadata/generation") > count(object, "/status/observedGeneration") {
         return Rollout::Waiting("Waiting for deployment spec update to be observed...".into());
     }
-    let timed_out = object
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|c| {
-            c.get("type").and_then(Value::as_str) == Some("Progressing")
-                && c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded")
-        });
-    if timed_out {
+    if has_condition(object, "Progressing", "reason", "ProgressDeadlineExceeded") {
         return Rollout::Failed(format!(
             "deployment \"{name}\" exceeded its progress deadline"
         ));

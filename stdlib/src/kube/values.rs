@@ -32,3 +32,18 @@ pub(crate) fn int_at(object: &Value, pointer: &str) -> Option<i64> {
 pub(crate) fn str_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
     object.pointer(pointer).and_then(Value::as_str)
 }
+
+/// Whether `object` has a `status.conditions` entry of type `kind` whose
+/// `field` is `value` (`Ready`'s `status` is `True`, `Progressing`'s `reason`
+/// is `ProgressDeadlineExceeded`).
+pub(crate) fn has_condition(object: &Value, kind: &str, field: &str, value: &str) -> bool {
+    object
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            c.get("type").and_then(Value::as_str) == Some(kind)
+                && c.get(field).and_then(Value::as_str) == Some(value)
+        })
+}

@@ -22,9 +22,15 @@ pub(crate) fn connector(mode: &TlsMode) -> Result<MakeRustlsConnect, ActionError
         .map_err(|e| tls_setup(&e.to_string()))?;
     let verifier: Arc<dyn ServerCertVerifier> = match mode {
         // With `disable` the connector is never asked for a handshake.
-        TlsMode::Disable | TlsMode::Encrypt => Arc::new(EncryptOnly(provider)),
+        TlsMode::Disable | TlsMode::Encrypt => Arc::new(Relaxed {
+            provider,
+            chain: None,
+        }),
         TlsMode::VerifyFull(roots) => webpki(roots, provider)?,
-        TlsMode::VerifyCa(roots) => Arc::new(AnyHostName(webpki(roots, provider)?)),
+        TlsMode::VerifyCa(roots) => Arc::new(Relaxed {
+            chain: Some(webpki(roots, provider.clone())?),
+            provider,
+        }),
     };
     let config = builder
         .dangerous()
@@ -73,23 +79,38 @@ fn tls_setup(message: &str) -> ActionError {
     )
 }
 
-/// `sslmode=require`/`prefer`: encrypt, but accept any certificate, exactly
-/// as libpq does. Handshake signatures are still checked.
+/// The verifier for the modes that relax libpq's full check while still
+/// checking handshake signatures: `sslmode=require`/`prefer` accept any
+/// certificate (`chain: None`), `sslmode=verify-ca` runs the full chain check
+/// minus the host name (`chain: Some`).
 #[derive(Debug)]
-struct EncryptOnly(Arc<CryptoProvider>);
+struct Relaxed {
+    provider: Arc<CryptoProvider>,
+    chain: Option<Arc<WebPkiServerVerifier>>,
+}
 
-impl ServerCertVerifier for EncryptOnly {
+impl ServerCertVerifier for Relaxed {
     fn verify_server_cert(
         &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Err(Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
+    // The chain verifier is built from the same provider, so checking
+    // signatures against the provider's algorithms is what it would do too.
     fn verify_tls12_signature(
         &self,
         message: &[u8],
@@ -100,7 +121,7 @@ impl ServerCertVerifier for EncryptOnly {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -114,58 +135,13 @@ impl ServerCertVerifier for EncryptOnly {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `sslmode=verify-ca`: the full chain check, minus the host name.
-#[derive(Debug)]
-struct AnyHostName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AnyHostName {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
-            Err(Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -11,12 +11,13 @@ use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
 
 use super::capture::{Captured, Pump};
 use super::options::ShOptions;
@@ -76,106 +77,142 @@ pub(crate) fn run(
     let cancel = ctx.cancel_token();
     let deadline = ctx.deadline();
 
-    ctx.runtime().block_on(async {
-        let watcher = Watcher::start().map_err(ShError::Watcher)?;
-        let group = watcher.group();
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c")
-            .arg(command)
-            .current_dir(&ctx.base_dir)
-            .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(if opts.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // The watcher's group, so a timeout or the watcher can stop
-            // everything the command started.
-            .process_group(group.as_raw())
-            .kill_on_drop(true);
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(source) => {
-                watcher.stand_down();
-                return Err(ShError::Spawn {
-                    dir: ctx.base_dir.clone(),
-                    source,
-                });
-            }
-        };
-        ctx.events.effect("sh", command);
+    let done = ctx
+        .runtime()
+        .block_on(supervise(ctx, command, opts, cancel, deadline));
+    // Whatever the outcome, the next command's watcher starts now, off the
+    // runner's path (see `watcher.rs`).
+    drop(ctx.runtime().spawn_blocking(Watcher::prepare_spare));
+    done
+}
 
-        let attached = Arc::new(AtomicBool::new(true));
-        let out = Arc::new(Mutex::new(Captured::default()));
-        let err = Arc::new(Mutex::new(Captured::default()));
-        let pump = |stream, captured: &Arc<Mutex<Captured>>| Pump {
-            stream,
-            sink: ctx.events.clone(),
-            captured: captured.clone(),
-            attached: attached.clone(),
-        };
-        let mut tasks = Vec::new();
-        if let Some(stdout) = child.stdout.take() {
-            tasks.push(tokio::spawn(pump(OutputStream::Stdout, &out).run(stdout)));
-        }
-        if let Some(stderr) = child.stderr.take() {
-            tasks.push(tokio::spawn(pump(OutputStream::Stderr, &err).run(stderr)));
-        }
-        if let (Some(mut stdin), Some(text)) = (child.stdin.take(), opts.stdin.clone()) {
-            // A command that exits without reading its input makes this fail
-            // with EPIPE; that is its business, not an error of `sh`.
-            tokio::spawn(async move {
-                let _ = stdin.write_all(text.as_bytes()).await;
+async fn supervise(
+    ctx: &ActionContext,
+    command: &str,
+    opts: &ShOptions,
+    cancel: CancellationToken,
+    deadline: Option<Instant>,
+) -> Result<Finished, ShError> {
+    let watcher = Watcher::arm().map_err(ShError::Watcher)?;
+    let group = watcher.group();
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(&ctx.base_dir)
+        .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(if opts.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // The watcher's group, so a timeout or the watcher can stop
+        // everything the command started.
+        .process_group(group.as_raw())
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(source) => {
+            watcher.stand_down();
+            return Err(ShError::Spawn {
+                dir: ctx.base_dir.clone(),
+                source,
             });
         }
-        let drained = async {
-            for task in tasks {
-                let _ = task.await;
-            }
-        };
+    };
+    ctx.events.effect("sh", command);
 
-        let stop = async {
-            let timeout = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d.into()).await,
-                    None => std::future::pending().await,
+    let attached = Arc::new(AtomicBool::new(true));
+    let out = Arc::new(Mutex::new(Captured::default()));
+    let err = Arc::new(Mutex::new(Captured::default()));
+    let pump = |stream, captured: &Arc<Mutex<Captured>>| Pump {
+        stream,
+        sink: ctx.events.clone(),
+        captured: captured.clone(),
+        attached: attached.clone(),
+    };
+    // The pipes are read in this future, not in tasks of their own: an event
+    // wakes the calling thread once, instead of a worker that then wakes it.
+    let stdout = child
+        .stdout
+        .take()
+        .map(|pipe| pump(OutputStream::Stdout, &out).run(pipe));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|pipe| pump(OutputStream::Stderr, &err).run(pipe));
+    let mut drained = Box::pin(async move {
+        tokio::join!(
+            async move {
+                if let Some(reading) = stdout {
+                    reading.await;
                 }
-            };
-            tokio::select! {
-                _ = cancel.cancelled() => Interrupted::Cancelled,
-                _ = timeout => Interrupted::Timeout,
-            }
-        };
+            },
+            async move {
+                if let Some(reading) = stderr {
+                    reading.await;
+                }
+            },
+        );
+    });
+    if let (Some(mut stdin), Some(text)) = (child.stdin.take(), opts.stdin.clone()) {
+        // A command that exits without reading its input makes this fail
+        // with EPIPE; that is its business, not an error of `sh`.
+        tokio::spawn(async move {
+            let _ = stdin.write_all(text.as_bytes()).await;
+        });
+    }
 
-        let outcome = tokio::select! {
-            status = child.wait() => Ok(status),
-            why = stop => Err(why),
-        };
-        match outcome {
-            Ok(_) => watcher.stand_down(),
-            Err(_) => {
-                stop_group(&mut child, group).await;
-                watcher.reap_killed().await;
+    let stop = async {
+        let timeout = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
             }
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => Interrupted::Cancelled,
+            _ = timeout => Interrupted::Timeout,
         }
-        if tokio::time::timeout(DRAIN_AFTER_EXIT, drained)
+    };
+    tokio::pin!(stop);
+
+    // Read the pipes while waiting, or a command that fills one would block.
+    let mut pipes_closed = false;
+    let outcome = loop {
+        tokio::select! {
+            status = child.wait() => break Ok(status),
+            why = &mut stop => break Err(why),
+            () = &mut drained, if !pipes_closed => pipes_closed = true,
+        }
+    };
+    match outcome {
+        Ok(_) => watcher.stand_down(),
+        Err(_) => {
+            stop_group(&mut child, group).await;
+            watcher.reap_killed().await;
+        }
+    }
+    if !pipes_closed
+        && tokio::time::timeout(DRAIN_AFTER_EXIT, &mut drained)
             .await
             .is_err()
-        {
-            attached.store(false, Ordering::Release);
-        }
-        let status = match outcome {
-            Ok(status) => status.map_err(ShError::Wait)?,
-            Err(why) => return Err(ShError::Interrupted(why)),
-        };
-        let text = |c: &Arc<Mutex<Captured>>| c.lock().map(|c| c.text()).unwrap_or_default();
-        Ok(Finished {
-            code: exit_code(status),
-            stdout: text(&out),
-            stderr: text(&err),
-        })
+    {
+        attached.store(false, Ordering::Release);
+        // A background process holds the pipes: read and drop the rest of
+        // its output in a task of its own, so it does not die of SIGPIPE.
+        drop(tokio::spawn(drained));
+    }
+    let status = match outcome {
+        Ok(status) => status.map_err(ShError::Wait)?,
+        Err(why) => return Err(ShError::Interrupted(why)),
+    };
+    let text = |c: &Arc<Mutex<Captured>>| c.lock().map(|c| c.text()).unwrap_or_default();
+    Ok(Finished {
+        code: exit_code(status),
+        stdout: text(&out),
+        stderr: text(&err),
     })
 }
 

@@ -7,42 +7,75 @@
 //! it reaches only the one process it is set on, and only while the thread
 //! that spawned it lives.
 //!
-//! How: the runner starts the watcher first, in a new process group, with the
-//! read end of a pipe (the lifeline) as its standard input, then starts the
-//! command's shell in the watcher's group. Only the runner holds the write end
-//! (close-on-exec: no child inherits it). When the command has ended the runner
-//! writes one line (the all-clear) and the watcher exits. If the runner dies
-//! first, the kernel closes the write end, the watcher reads end-of-file
-//! without a line, and it sends SIGTERM to the group, then SIGKILL after
-//! [`KILL_GRACE`]. The order closes the race: the command starts only once its
-//! group's watcher runs, so a runner killed in between leaves nothing behind.
+//! How: the runner starts the watcher in a new process group, with the read
+//! end of a pipe (the lifeline) as its standard input. Only the runner holds
+//! the write end (close-on-exec: no child inherits it). Before starting the
+//! command in the watcher's group the runner writes one line (armed); when the
+//! command has ended it writes a second one (the all-clear) and the watcher
+//! exits. If the runner dies while the watcher is armed, the kernel closes the
+//! write end, the watcher reads end-of-file without a line, and it sends
+//! SIGTERM to the group, then SIGKILL after [`KILL_GRACE`]. The order closes
+//! the race: the command starts only once its group's watcher is armed, so a
+//! runner killed in between leaves nothing behind; a watcher that was never
+//! armed just exits.
+//!
+//! Starting a shell costs about as much as the command `sh "true"` itself
+//! (an `exec`, the dynamic loader, glibc's CPU probing), so the next watcher
+//! is started on a blocking thread as soon as a command ends, while the
+//! runner checkpoints the step: the next `sh` finds it ready (the spare).
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::OwnedFd;
-use std::process::Stdio;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use nix::fcntl::OFlag;
 use nix::unistd::{pipe2, Pid};
-use tokio::process::{Child, Command};
 
 use super::process::KILL_GRACE;
 
-/// `$1` is the grace in seconds. `read` succeeds on the all-clear line and
-/// fails on end-of-file; the watcher ignores its own SIGTERM so that it lives
-/// to send the SIGKILL.
-const SCRIPT: &str = "read -r _ || { trap '' TERM; kill -TERM 0; sleep \"$1\"; kill -KILL 0; }";
+/// `$1` is the grace in seconds. The first `read` takes the arming line (end
+/// of file there: the runner is done, nothing to guard); the second succeeds
+/// on the all-clear and fails on end-of-file. The watcher ignores its own
+/// SIGTERM so that it lives to send the SIGKILL.
+const SCRIPT: &str =
+    "read -r _ || exit 0; read -r _ || { trap '' TERM; kill -TERM 0; sleep \"$1\"; kill -KILL 0; }";
 
-/// A running watcher and the runner's end of its lifeline.
+/// A watcher started ahead of its command, and the stood-down ones not yet
+/// reaped. Process-wide: watchers are plain child processes, not tied to the
+/// tokio runtime of the call that starts them.
+static SPARE: Mutex<Spare> = Mutex::new(Spare {
+    ready: None,
+    leaving: Vec::new(),
+});
+
+struct Spare {
+    ready: Option<Watcher>,
+    leaving: Vec<Child>,
+}
+
+fn spare() -> MutexGuard<'static, Spare> {
+    // The data stays consistent whatever panicked while holding the lock.
+    SPARE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running watcher and the runner's end of its lifeline. Dropped, it
+/// closes the lifeline and is reaped by a later [`Watcher::prepare_spare`].
 pub(crate) struct Watcher {
-    child: Child,
+    /// `None` once reaped.
+    child: Option<Child>,
     group: Pid,
     lifeline: File,
 }
 
+/// A watcher armed for one command: its group is the command's.
+pub(crate) struct Armed(Watcher);
+
 impl Watcher {
     /// Start a watcher leading a new process group.
-    pub(crate) fn start() -> io::Result<Watcher> {
+    fn start() -> io::Result<Watcher> {
         let (read_end, write_end): (OwnedFd, OwnedFd) = pipe2(OFlag::O_CLOEXEC)?;
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c")
@@ -58,43 +91,94 @@ impl Watcher {
             .process_group(0);
         let child = cmd.spawn()?;
         // `cmd` held a copy of the read end; drop it so that, should the
-        // watcher die, the all-clear fails fast instead of filling a pipe.
+        // watcher die, writing to it fails fast instead of filling a pipe.
         drop(cmd);
-        let group = child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
+        let group = i32::try_from(child.id())
             .map(Pid::from_raw)
-            .ok_or_else(|| io::Error::other("the watcher exited as it started"))?;
+            .map_err(io::Error::other)?;
         Ok(Watcher {
-            child,
+            child: Some(child),
             group,
             lifeline: File::from(write_end),
         })
     }
 
+    /// Take the spare watcher (or start one) and arm it for a command.
+    pub(crate) fn arm() -> io::Result<Armed> {
+        let spare = spare().ready.take();
+        if let Some(mut watcher) = spare {
+            if watcher.lifeline.write_all(b"armed\n").is_ok() {
+                return Ok(Armed(watcher));
+            }
+            // The spare is gone (killed from outside): start another one.
+        }
+        let mut watcher = Watcher::start()?;
+        watcher.lifeline.write_all(b"armed\n")?;
+        Ok(Armed(watcher))
+    }
+
+    /// Start the spare for the next command, unless there is one, and reap
+    /// the watchers that have left. Blocks for one process start: call it off
+    /// the runner's path.
+    pub(crate) fn prepare_spare() {
+        let mut slot = spare();
+        slot.leaving
+            .retain_mut(|child| matches!(child.try_wait(), Ok(None)));
+        if slot.ready.is_some() {
+            return;
+        }
+        drop(slot);
+        // No spare, no harm: `arm` starts its own watcher (and reports the
+        // error) when the next command comes.
+        let Ok(watcher) = Watcher::start() else {
+            return;
+        };
+        let mut slot = spare();
+        if slot.ready.is_none() {
+            slot.ready = Some(watcher);
+        } else {
+            // Another call filled the slot meanwhile: this one exits unarmed
+            // once dropped (outside the lock, which dropping takes).
+            drop(slot);
+            drop(watcher);
+        }
+    }
+}
+
+impl Armed {
     /// The process group the command must join (the watcher's pid).
     pub(crate) fn group(&self) -> Pid {
-        self.group
+        self.0.group
     }
 
     /// The command has ended: let the watcher exit and leave the group alone
     /// (a background process the command started keeps running, as in a
-    /// terminal). The watcher is reaped in the background.
-    pub(crate) fn stand_down(mut self) {
+    /// terminal). The watcher is reaped by a later [`Watcher::prepare_spare`].
+    pub(crate) fn stand_down(self) {
+        let Armed(mut watcher) = self;
         // EPIPE means the watcher is already gone (the command killed its own
         // group): nothing left to tell.
-        let _ = self.lifeline.write_all(b"\n");
-        self.reap();
+        let _ = watcher.lifeline.write_all(b"\n");
     }
 
     /// The group has been killed: wait for the watcher to be gone.
-    pub(crate) async fn reap_killed(mut self) {
-        let _ = self.child.wait().await;
+    pub(crate) async fn reap_killed(self) {
+        let Armed(mut watcher) = self;
+        if let Some(mut child) = watcher.child.take() {
+            // It dies with the group's SIGKILL, which has been sent: the wait
+            // is short, but it blocks, so not on a runtime worker.
+            let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+        }
     }
+}
 
-    fn reap(mut self) {
-        tokio::spawn(async move {
-            let _ = self.child.wait().await;
-        });
+impl Drop for Watcher {
+    /// The lifeline closes with the watcher: it exits (or, armed, stops its
+    /// group). It is reaped later, so that no call waits for it to be
+    /// scheduled.
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            spare().leaving.push(child);
+        }
     }
 }

@@ -83,19 +83,8 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(kube: KubeOptions, dry_run: bool) -> Harness {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let sink = Arc::new(RecordingSink::default());
-        let ctx = Arc::new(ActionContext::new(
-            runtime.handle().clone(),
-            sink.clone(),
-            std::env::temp_dir(),
-            dry_run,
-            kube,
-        ));
+        let (runtime, ctx) = crate::common::runtime_and_context(sink.clone(), dry_run, kube);
         let mut engine = Engine::new();
         runbook_stdlib::kube::register(&mut engine, ctx.clone());
         Harness {

@@ -95,19 +95,9 @@ impl Pg {
 
     fn on(db: Result<pg_harness::TestDatabase, pg_harness::HarnessError>, dry_run: bool) -> Pg {
         let db = db.unwrap_or_else(|e| panic!("{e}"));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let sink = Arc::new(RecordingSink::default());
-        let ctx = Arc::new(ActionContext::new(
-            runtime.handle().clone(),
-            sink.clone(),
-            std::env::temp_dir(),
-            dry_run,
-            KubeOptions::default(),
-        ));
+        let (runtime, ctx) =
+            crate::common::runtime_and_context(sink.clone(), dry_run, KubeOptions::default());
         let mut engine = Engine::new();
         runbook_stdlib::pg::register(&mut engine, ctx.clone());
         let mut pg = Pg {

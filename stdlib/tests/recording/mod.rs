@@ -162,29 +162,6 @@ pub fn field(v: &Dynamic, key: &str) -> Dynamic {
         .unwrap_or(Dynamic::UNIT)
 }
 
-/// Wait until `pid` no longer runs (gone, or a zombie nobody reaped yet).
-pub fn wait_dead(pid: i32, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
-        let dead = match stat {
-            Err(_) => true,
-            // The state is the field after the parenthesised command name.
-            Ok(s) => s
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-                .unwrap_or(false),
-        };
-        if dead {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Wait until a file exists and has non-empty content; returns it.
 pub fn wait_file(path: &std::path::Path, timeout: Duration) -> Option<String> {
     let deadline = Instant::now() + timeout;
