@@ -10,6 +10,10 @@
 //!   steps see the `let`s of every main step); a `let` inside an `if`, `for`
 //!   or `undo { … }` block, and a `for` variable, only inside that block.
 //!
+//! Expressions Rhai is known to accept with no call to check (a plain
+//! `"…"` literal, or names and literals joined by operators: `literal`,
+//! `flat`) skip the compile; a proptest holds each shortcut to Rhai.
+//!
 //! Calls are then checked against the stdlib signature table, durations and
 //! param defaults are validated, and step ids must be unique.
 

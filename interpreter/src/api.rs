@@ -354,8 +354,8 @@ fn replan(
     check_once: bool,
 ) -> Result<Replanned, Refused> {
     let same_file = src.hash() == run.hash;
-    let decisions = plan::plan(&src.runbook, same_file, run, steps, ov, check_once)
-        .map_err(Refused::many)?;
+    let decisions =
+        plan::plan(&src.runbook, same_file, run, steps, ov, check_once).map_err(Refused::many)?;
     let p = prepare(src, opts);
     let params = resolve_params(src, opts, &p, Some(run))?;
     let mut scope = Scope::new();
@@ -447,7 +447,7 @@ pub async fn resume(
     run.status = RunStatus::Running;
     run.error = None;
     run.waiting = None;
-    let done: std::collections::HashSet<&str> = steps
+    let done: fxhash::FxHashSet<&str> = steps
         .iter()
         .filter(|r| !r.rollback && r.status.is_done())
         .map(|r| r.id.as_str())
@@ -460,11 +460,14 @@ pub async fn resume(
         .map(|(i, s)| (i + 1, s.id.name.clone()));
     let total = src.runbook.steps().count();
     match &next {
-        Some((n, step)) => r
-            .p
-            .out
-            .line(&format!("run {id} resumed at step {n}/{total} ({step})")),
-        None => r.p.out.line(&format!("run {id} resumed: every step is done")),
+        Some((n, step)) => {
+            r.p.out
+                .line(&format!("run {id} resumed at step {n}/{total} ({step})"))
+        }
+        None => {
+            r.p.out
+                .line(&format!("run {id} resumed: every step is done"))
+        }
     }
     r.p.out.event(EventKind::RunResumed {
         pid: std::process::id(),

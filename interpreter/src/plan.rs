@@ -2,7 +2,7 @@
 //! steps that already ran, and what about `once` steps whose effects are
 //! unknown?
 
-use std::collections::HashMap;
+use fxhash::FxHashMap;
 
 use miette::Diagnostic;
 use runbook_dsl::{Runbook, Span};
@@ -90,7 +90,7 @@ pub fn plan(
     ov: &Overrides,
     check_once: bool,
 ) -> Result<Decisions, Vec<PlanError>> {
-    let steps: HashMap<&str, &runbook_dsl::Step> =
+    let steps: FxHashMap<&str, &runbook_dsl::Step> =
         runbook.steps().map(|s| (s.id.name.as_str(), s)).collect();
     let mut errors = Vec::new();
     let mut events = Vec::new();

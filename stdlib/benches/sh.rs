@@ -43,6 +43,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .output()?;
         check(out.status.success())
     })?;
+    // The same through tokio, from a thread outside the runtime: on the
+    // runner's multi-thread runtime its reactor runs on a worker that then
+    // wakes the calling thread; on a current-thread runtime the calling
+    // thread polls the reactor itself.
+    let hops = time(calls, || rt.block_on(tokio_true()))?;
+    let local = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let no_hops = time(calls, || local.block_on(tokio_true()))?;
     let sh = time(calls, || {
         let map = runbook_stdlib::sh::sh(&ctx, "true", ShOptions::default())?;
         let code = map.get("code").and_then(|c| c.as_int().ok());
@@ -50,8 +59,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     println!("{calls} calls, µs per call         p10   median      p90");
     report("/bin/sh -c true (std, floor)", &floor);
+    report("  tokio, multi-thread", &hops);
+    report("  tokio, current-thread", &no_hops);
     report("sh(\"true\")", &sh);
     Ok(())
+}
+
+async fn tokio_true() -> Result<(), Box<dyn std::error::Error>> {
+    let out = tokio::process::Command::new("/bin/sh")
+        .args(["-c", "true"])
+        .stdin(Stdio::null())
+        .output()
+        .await?;
+    check(out.status.success())
 }
 
 fn check(ok: bool) -> Result<(), Box<dyn std::error::Error>> {

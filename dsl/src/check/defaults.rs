@@ -18,7 +18,11 @@ pub(super) fn check(param: &Param, ast: &AST, errors: &mut Vec<CheckError>) {
     if !is_constant(ast) {
         return;
     }
-    let value = match eval_engine().eval_ast::<Dynamic>(ast) {
+    let evaluated = match literal_value(ast) {
+        Some(value) => Ok(value),
+        None => eval_engine().eval_ast::<Dynamic>(ast),
+    };
+    let value = match evaluated {
         Ok(v) => v,
         Err(e) => {
             errors.push(CheckError::RhaiSyntax {
@@ -58,6 +62,23 @@ pub(super) fn check(param: &Param, ast: &AST, errors: &mut Vec<CheckError>) {
     };
     if !fits {
         errors.push(mismatch(describe(&value)));
+    }
+}
+
+/// The value of a default that is one scalar literal (`5`, `"prod"`):
+/// what evaluating it gives, without the evaluation engine, whose start-up
+/// (Rhai's standard packages) cost a millisecond of every `runbook lint`.
+fn literal_value(ast: &AST) -> Option<Dynamic> {
+    match ast.statements() {
+        [rhai::Stmt::Expr(expr)] => match expr.as_ref() {
+            rhai::Expr::IntegerConstant(..)
+            | rhai::Expr::FloatConstant(..)
+            | rhai::Expr::CharConstant(..)
+            | rhai::Expr::StringConstant(..)
+            | rhai::Expr::BoolConstant(..) => expr.get_literal_value(None),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -114,4 +135,50 @@ fn example(ty: ParamType) -> String {
         ParamType::Map => "#{ app: \"web\" }",
     };
     format!("write a {ty} default such as {sample}, or read it at run time with env(\"NAME\")")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::check::compile_engine;
+    use crate::signature::SignatureTable;
+
+    /// What a literal's shortcut value and the engine's evaluation give, as
+    /// (type, text); `None` for the shortcut when it does not apply.
+    fn both(text: &str) -> (Option<(String, String)>, (String, String)) {
+        let engine = compile_engine(&SignatureTable::default());
+        let ast = engine.compile_expression(text).expect("a literal compiles");
+        let shown = |v: Dynamic| (v.type_name().to_string(), v.to_string());
+        let short = literal_value(&ast).map(shown);
+        let full = shown(
+            eval_engine()
+                .eval_ast::<Dynamic>(&ast)
+                .expect("a literal evaluates"),
+        );
+        (short, full)
+    }
+
+    #[test]
+    fn only_scalar_literals_take_the_shortcut() {
+        for text in ["5", "-5", "0.5", "true", "'x'", "\"prod\"", "\"5m\""] {
+            let (short, full) = both(text);
+            assert_eq!(short, Some(full), "{text}");
+        }
+        for text in ["1 + 2", "[1, 2]", "#{ a: 1 }", "`a${1}`", "()"] {
+            let (short, _) = both(text);
+            assert_eq!(short, None, "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_literal_evaluates_to_its_shortcut_value(
+            text in "-?[0-9]{1,18}|-?[0-9]{1,6}\\.[0-9]{1,6}|\"[a-z0-9 .:/-]{0,20}\"|true|false|'[a-z]'"
+        ) {
+            let (short, full) = both(&text);
+            prop_assert_eq!(short, Some(full), "{}", text);
+        }
+    }
 }

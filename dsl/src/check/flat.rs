@@ -3,8 +3,8 @@
 //!
 //! `replicas + 1`, `wanted >= replicas`, `` `part ${n}: ${wanted} wanted` ``:
 //! such expressions make up much of a runbook, and a Rhai compile of one
-//! costs thousands of instructions per token, where this look costs a few
-//! per byte. Rhai compiles every expression this module accepts, and the
+//! costs about 2,000 instructions per token (callgrind), where this look
+//! costs tens per byte. Rhai compiles every expression this module accepts, and the
 //! call check finds nothing in it (it has no call): the proptest below holds
 //! the two to that. Anything else, including every error, goes to Rhai,
 //! which reports it as before. The recognizer is strict on purpose: one
@@ -45,7 +45,7 @@ pub(super) fn needs_no_compile(text: &str, name_ok: &mut dyn FnMut(&str) -> bool
         if operands == MAX_OPERANDS || !scan.operand(name_ok) {
             return false;
         }
-        let literal = !is_name_start(scan.bytes[start]);
+        let literal = !scan.bytes.get(start).copied().is_some_and(is_name_start);
         operands += 1;
         scan.blanks();
         let logic_after = if scan.at == scan.bytes.len() {
@@ -56,10 +56,10 @@ pub(super) fn needs_no_compile(text: &str, name_ok: &mut dyn FnMut(&str) -> bool
                 None => return false,
             }
         };
-        let lone_logic_operand = match (logic_before, logic_after) {
-            (Some(true), None | Some(true)) | (None, Some(true)) => true,
-            _ => false,
-        };
+        let lone_logic_operand = matches!(
+            (logic_before, logic_after),
+            (Some(true), None | Some(true)) | (None, Some(true))
+        );
         if literal && lone_logic_operand {
             return false;
         }
@@ -104,7 +104,10 @@ impl Scan<'_> {
             _ => false,
         };
         // `1x`, `a"b"`, `f(…)`, `a.b`, `a[0]`, `m::f`: not flat.
-        taken && self.peek().map_or(true, |b| matches!(b, b' ' | b'\t') || is_symbol(b))
+        taken
+            && self
+                .peek()
+                .is_none_or(|b| matches!(b, b' ' | b'\t') || is_symbol(b))
             && !matches!(self.peek(), Some(b'(' | b'.' | b'[' | b':' | b'?'))
     }
 
@@ -306,7 +309,8 @@ mod tests {
     /// Operands that pass when their name is visible and usable.
     fn good_operand() -> impl Strategy<Value = String> {
         prop_oneof![
-            prop::sample::select(vec!["replicas", "wanted_0", "n", "true"]).prop_map(str::to_string),
+            prop::sample::select(vec!["replicas", "wanted_0", "n", "true"])
+                .prop_map(str::to_string),
             "[0-9]{1,18}",
             "[a-zA-Z0-9 {}:=!<>+#'.,é→]{0,12}".prop_map(|s| format!("\"{s}\"")),
             "[a-zA-Z0-9 {}:=!<>+#'.,é→]{0,12}".prop_map(|s| format!("`{s}`")),
@@ -319,14 +323,38 @@ mod tests {
     fn near_operand() -> impl Strategy<Value = String> {
         prop_oneof![
             prop::sample::select(vec![
-                "this", "missing", "if", "fn", "print", "007", "99999999999999999999",
-                "1e5", "0x1f", "1_000", "n.len()", "f(n)", "(n)", "n[0]", "${n}", "`", "\"",
-                "'a'", "-1", "!n", "Fn", "is_def_var", "_",
+                "this",
+                "missing",
+                "if",
+                "fn",
+                "print",
+                "007",
+                "99999999999999999999",
+                "1e5",
+                "0x1f",
+                "1_000",
+                "n.len()",
+                "f(n)",
+                "(n)",
+                "n[0]",
+                "${n}",
+                "`",
+                "\"",
+                "'a'",
+                "-1",
+                "!n",
+                "Fn",
+                "is_def_var",
+                "_",
             ])
             .prop_map(str::to_string),
             "[a-z0-9 ${}:=!<>+'\\\\]{0,12}".prop_map(|s| format!("\"{s}\"")),
             "[a-z0-9 ${}:=!<>+'\\\\`]{0,12}".prop_map(|s| format!("`{s}`")),
-            ("[a-z {}:]{0,6}", "[ ]{0,1}", "(n|missing|true|this|if|n.len\\(\\))")
+            (
+                "[a-z {}:]{0,6}",
+                "[ ]{0,1}",
+                "(n|missing|true|this|if|n.len\\(\\))"
+            )
                 .prop_map(|(s, b, n)| format!("`{s}${{{b}{n}{b}}}{s}`")),
             "[0-9]{19,21}",
         ]
@@ -361,7 +389,10 @@ mod tests {
         (
             blank(),
             operand(),
-            prop::collection::vec((blank(), operator(), blank(), operand()), 0..MAX_OPERANDS + 1),
+            prop::collection::vec(
+                (blank(), operator(), blank(), operand()),
+                0..MAX_OPERANDS + 1,
+            ),
             blank(),
         )
             .prop_map(|(lead, first, rest, trail)| {

@@ -134,7 +134,12 @@ mod tests {
 
     #[test]
     fn numbered_names_are_decided_without_compile() {
-        for (name, usable) in [("wanted_0", true), ("a1", true), ("_a1", true), ("_1", false)] {
+        for (name, usable) in [
+            ("wanted_0", true),
+            ("a1", true),
+            ("_a1", true),
+            ("_1", false),
+        ] {
             assert_eq!(usable_without_compile(name), Some(usable), "{name}");
             assert_eq!(rhai_takes_as_variable(name), usable, "{name}");
         }

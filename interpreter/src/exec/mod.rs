@@ -13,6 +13,8 @@ mod stmt;
 mod undo;
 
 use std::collections::HashMap;
+
+use fxhash::FxHashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -111,14 +113,18 @@ pub(crate) struct Executor {
     /// `None` in dry run: nothing is stored.
     pub session: Option<Box<dyn RunSession>>,
     pub run: RunRecord,
-    pub records: HashMap<String, StepRecord>,
-    pub rb_records: HashMap<String, StepRecord>,
+    /// Step records by step id. Fx-hashed: ids come from the operator's own
+    /// file, and a resume after 10,000 steps hashes each one more than once.
+    pub records: FxHashMap<String, StepRecord>,
+    pub rb_records: FxHashMap<String, StepRecord>,
     pub scope: Scope<'static>,
     pub cancel: CancellationToken,
     pub opts: ExecOptions,
-    /// Main step id → 0-based position; rollback step id → position.
-    positions: HashMap<String, usize>,
-    rb_positions: HashMap<String, usize>,
+    /// Main step → 0-based position; rollback step → position. Keyed by
+    /// where the step starts in the file (steps are always this runbook's),
+    /// which saves a copy of every step name.
+    positions: FxHashMap<usize, usize>,
+    rb_positions: FxHashMap<usize, usize>,
     frame: Option<Frame>,
     /// What readers see, kept between publishes (see [`RunSummary::update`]).
     summary: Option<RunSummary>,
@@ -167,19 +173,19 @@ impl Executor {
         let positions = runbook
             .steps()
             .enumerate()
-            .map(|(i, s)| (s.id.name.clone(), i))
+            .map(|(i, s)| (s.span.start, i))
             .collect();
         let rb_positions = runbook
             .rollback
             .iter()
             .flat_map(|r| r.steps.iter())
             .enumerate()
-            .map(|(i, s)| (s.id.name.clone(), i))
+            .map(|(i, s)| (s.span.start, i))
             .collect();
         // Straight into the maps (a resume after thousands of steps moves
         // each record once).
-        let mut records = HashMap::with_capacity(steps.len());
-        let mut rb_records = HashMap::new();
+        let mut records = FxHashMap::with_capacity_and_hasher(steps.len(), Default::default());
+        let mut rb_records = FxHashMap::default();
         for s in steps {
             let map = if s.rollback {
                 &mut rb_records
@@ -276,8 +282,8 @@ impl Executor {
         };
         map.get(&step.id.name).cloned().unwrap_or_else(|| {
             let index = match phase {
-                Phase::Main => self.positions.get(&step.id.name),
-                Phase::Rollback => self.rb_positions.get(&step.id.name),
+                Phase::Main => self.positions.get(&step.span.start),
+                Phase::Rollback => self.rb_positions.get(&step.span.start),
             };
             // The fingerprint is filled in when the step starts or is skipped.
             let mut r = StepRecord::new(
@@ -455,11 +461,11 @@ impl Executor {
     fn position(&self, step: &Step, phase: Phase) -> (usize, usize) {
         match phase {
             Phase::Main => (
-                self.positions.get(&step.id.name).map_or(0, |p| p + 1),
+                self.positions.get(&step.span.start).map_or(0, |p| p + 1),
                 self.positions.len(),
             ),
             Phase::Rollback => (
-                self.rb_positions.get(&step.id.name).map_or(0, |p| p + 1),
+                self.rb_positions.get(&step.span.start).map_or(0, |p| p + 1),
                 self.rb_positions.len(),
             ),
         }

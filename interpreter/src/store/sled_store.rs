@@ -612,15 +612,28 @@ impl Drop for SledSession {
                 self.id
             );
         }
-        // The next open then reads the last frame from the end of the file
-        // and finds sled up to date. Neither is needed for correctness.
-        let _ = self.log.trim();
+        // The next open finds sled up to date. Not needed for correctness.
         // Flushed before it is dropped, so that sled's own threads have let
         // go of its files (and their lock) when the session is gone: the
         // next session of this process may open the run at once.
         let _ = self.db.flush();
+        // Tearing down a large database (sled walks and frees its whole
+        // page cache) takes milliseconds nobody waits for: `runbook resume`
+        // of a 10,000-step run would spend them before exiting. Its data is
+        // flushed; a thread holds the last handle and drops it. A session
+        // of this process opening the run meanwhile waits for sled's lock
+        // (`open_sled`); small runs keep dropping it here.
+        if self.log.end() >= BACKGROUND_TEARDOWN_BYTES {
+            let db = self.db.clone();
+            let _ = std::thread::Builder::new()
+                .name("runbook-sled-close".into())
+                .spawn(move || drop(db));
+        }
     }
 }
+
+/// From this size of the commit log on, sled is closed on a thread.
+const BACKGROUND_TEARDOWN_BYTES: u64 = 1024 * 1024;
 
 /// The journal as a file opened for appending: each event is one `write` of
 /// one line, so concurrent readers see whole lines (plus at most one partial

@@ -43,6 +43,9 @@ use super::process::KILL_GRACE;
 const SCRIPT: &str =
     "read -r _ || exit 0; read -r _ || { trap '' TERM; kill -TERM 0; sleep \"$1\"; kill -KILL 0; }";
 
+/// The arming line. Empty: the shell's `read` takes its input byte by byte.
+const ARM: &[u8] = b"\n";
+
 /// A watcher started ahead of its command, and the stood-down ones not yet
 /// reaped. Process-wide: watchers are plain child processes, not tied to the
 /// tokio runtime of the call that starts them.
@@ -107,13 +110,13 @@ impl Watcher {
     pub(crate) fn arm() -> io::Result<Armed> {
         let spare = spare().ready.take();
         if let Some(mut watcher) = spare {
-            if watcher.lifeline.write_all(b"armed\n").is_ok() {
+            if watcher.lifeline.write_all(ARM).is_ok() {
                 return Ok(Armed(watcher));
             }
             // The spare is gone (killed from outside): start another one.
         }
         let mut watcher = Watcher::start()?;
-        watcher.lifeline.write_all(b"armed\n")?;
+        watcher.lifeline.write_all(ARM)?;
         Ok(Armed(watcher))
     }
 

@@ -17,8 +17,10 @@
 //! Integers are little-endian; `hash` is blake3 of the payload followed by
 //! the header's `format` through `len`, truncated to 16 bytes (payload
 //! first, so a snapshot can be hashed while it is streamed to disk). The trailer
-//! lets a reader find the last frame from the end of the file, so opening a
-//! run whose database is up to date reads one frame, not the whole log.
+//! lets a reader find the last frame from the end of the file; when the file
+//! ends with zeros written ahead, opening reads forward from the frame the
+//! caller's database last applied. Either way, opening a run whose database
+//! is up to date reads one frame (and the zeros), not the whole log.
 //!
 //! A frame cut short by a crash (only ever the last one: frames are only
 //! appended) was never acknowledged and is cut off when the log is opened. A
@@ -102,8 +104,12 @@ pub struct CommitLog {
     /// The file's length: past `end` it holds zeros written ahead, so that
     /// an append overwrites allocated blocks and its `fdatasync` need not
     /// commit a new file size (a file-system journal commit: 2-10x slower on
-    /// ext4 here). Trimmed back to `end` when the session ends.
+    /// ext4 here). Kept when the session ends: the next one appends into them.
     allocated: u64,
+    /// `end` when this log was opened: the zeros written ahead grow with
+    /// what this session appended, so a resume that commits a few frames
+    /// to a large log writes a few KiB of zeros, not an eighth of it.
+    session_start: u64,
     last: Option<FrameInfo>,
     /// Set when a failed append could not be undone: appending after the
     /// half-written frame would bury it in the middle of the log.
@@ -119,7 +125,7 @@ pub struct OpenReport {
 }
 
 /// Zeros are written ahead in steps of at least this, at most
-/// [`AHEAD_MAX`], growing with the log (an eighth of it).
+/// [`AHEAD_MAX`], growing with what the session appended (an eighth of it).
 const AHEAD_MIN: u64 = 64 * 1024;
 const AHEAD_MAX: u64 = 4 * 1024 * 1024;
 
@@ -138,6 +144,7 @@ impl CommitLog {
             file,
             end: 0,
             allocated: 0,
+            session_start: 0,
             last: None,
             poisoned: false,
         })
@@ -145,10 +152,10 @@ impl CommitLog {
 
     /// Open an existing log and find its last complete frame: from the
     /// trailer at the end of the file when the file ends with a complete
-    /// frame (after a session that ended normally: one frame read), else by
-    /// reading forward from `hint` (a frame end the caller knows, validated
-    /// here) or the start. What follows the last frame — zeros written ahead,
-    /// a torn last frame — is cut off (and the cut made durable).
+    /// frame, else by reading forward from `hint` (a frame end the caller
+    /// knows, validated here) or the start. Zeros written ahead after the
+    /// last frame are kept for the next appends; a torn last frame is cut
+    /// off (and the cut made durable).
     pub fn open(
         path: &Path,
         hint: Option<(u64, u64)>,
@@ -160,6 +167,7 @@ impl CommitLog {
             file,
             end: 0,
             allocated: 0,
+            session_start: 0,
             last: None,
             poisoned: false,
         };
@@ -169,6 +177,7 @@ impl CommitLog {
         if let Some(info) = log.frame_ending_at(len)? {
             log.end = len;
             log.allocated = len;
+            log.session_start = len;
             log.last = Some(info);
             return Ok((log, OpenReport::default()));
         }
@@ -200,12 +209,20 @@ impl CommitLog {
                     ),
                 });
             }
-            log.file.set_len(at)?;
-            log.file.sync_data()?;
-            torn_bytes = nonzero;
+            if nonzero > 0 {
+                log.file.set_len(at)?;
+                log.file.sync_data()?;
+                torn_bytes = nonzero;
+            } else {
+                // Only zeros written ahead: kept, the next appends reuse
+                // them (cutting them is a file-system metadata update at
+                // every open and close, for nothing).
+                log.allocated = len;
+            }
         }
         log.end = at;
-        log.allocated = at;
+        log.allocated = log.allocated.max(at);
+        log.session_start = at;
         log.last = last;
         Ok((log, OpenReport { torn_bytes }))
     }
@@ -267,6 +284,7 @@ impl CommitLog {
             file,
             end: total,
             allocated: total,
+            session_start: total,
             last: Some(FrameInfo {
                 kind: FrameKind::Snapshot,
                 seq,
@@ -359,7 +377,7 @@ impl CommitLog {
         if end <= self.allocated {
             return Ok(());
         }
-        let step = (self.end / 8).clamp(AHEAD_MIN, AHEAD_MAX);
+        let step = ((self.end - self.session_start) / 8).clamp(AHEAD_MIN, AHEAD_MAX);
         let target = (end + step).div_ceil(AHEAD_MIN) * AHEAD_MIN;
         let zeros = vec![0u8; AHEAD_MIN as usize];
         let mut at = self.allocated;
@@ -369,17 +387,6 @@ impl CommitLog {
             at += n;
         }
         self.allocated = target;
-        Ok(())
-    }
-
-    /// Give back the zeros written ahead (at the end of a session), so that
-    /// the file ends with its last frame and the next open finds it from the
-    /// end. Not synced: after a crash, the zeros are found and cut then.
-    pub fn trim(&mut self) -> std::io::Result<()> {
-        if self.allocated > self.end {
-            self.file.set_len(self.end)?;
-            self.allocated = self.end;
-        }
         Ok(())
     }
 
@@ -731,12 +738,21 @@ mod tests {
             )
             .unwrap();
         }
-        log.trim().unwrap();
+        // A log that ends with its last frame (as a compaction writes it),
+        // for the tests that append damage right after it.
+        let end = log.end();
+        drop(log);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(end)
+            .unwrap();
         path
     }
 
     #[test]
-    fn zeros_written_ahead_by_a_session_that_died_are_cut() {
+    fn zeros_written_ahead_are_kept_and_reused_not_taken_for_a_torn_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("commits.log");
         let mut log = CommitLog::create(&path).unwrap();
@@ -748,14 +764,22 @@ mod tests {
                     .end,
             );
         }
-        drop(log); // no trim: the runner was killed
-        assert!(std::fs::metadata(&path).unwrap().len() >= AHEAD_MIN);
+        drop(log);
+        let allocated = std::fs::metadata(&path).unwrap().len();
+        assert!(allocated >= AHEAD_MIN);
         for hint in [None, Some((2, ends[1])), Some((9, ends[1]))] {
             let (log, report) = CommitLog::open(&path, hint).unwrap();
             assert_eq!(report.torn_bytes, 0, "zeros are not a torn write");
             assert_eq!((log.last().unwrap().seq, log.end()), (3, ends[2]));
         }
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), ends[2]);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), allocated);
+        // The next session appends into them: the file does not grow.
+        let (mut log, _) = CommitLog::open(&path, None).unwrap();
+        let info = log.append(FrameKind::Commit, 4, &[w("run", "s")]).unwrap();
+        drop(log);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), allocated);
+        let (log, _) = CommitLog::open(&path, None).unwrap();
+        assert_eq!((log.last().unwrap().seq, log.end()), (4, info.end));
     }
 
     #[test]
@@ -799,16 +823,20 @@ mod tests {
     }
 
     #[test]
-    fn a_zeroed_tail_is_torn_too() {
+    fn a_zeroed_tail_is_no_torn_write_and_is_written_over() {
         // A power loss can leave the grown file with zeros at its end.
         let dir = tempfile::tempdir().unwrap();
         let path = log_with(dir.path(), 2);
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.extend_from_slice(&[0u8; 300]);
         std::fs::write(&path, &bytes).unwrap();
-        let (log, report) = CommitLog::open(&path, None).unwrap();
+        let (mut log, report) = CommitLog::open(&path, None).unwrap();
         assert_eq!((report.torn_bytes, log.last().unwrap().seq), (0, 2));
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), log.end());
+        let third = log.append(FrameKind::Commit, 3, &[w("run", "r")]).unwrap();
+        drop(log);
+        let (log, report) = CommitLog::open(&path, None).unwrap();
+        assert_eq!(report.torn_bytes, 0);
+        assert_eq!((log.last().unwrap().seq, log.end()), (3, third.end));
     }
 
     #[test]

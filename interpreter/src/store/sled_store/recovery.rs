@@ -213,6 +213,9 @@ pub(super) fn refresh_summary(dir: &Path, db: &sled::Db) -> Result<(), StoreErro
     let Ok(text) = std::fs::read(&path) else {
         return Ok(());
     };
+    if summary_is_current(&text, &run) {
+        return Ok(());
+    }
     let Ok(serde_json::Value::Object(mut summary)) = serde_json::from_slice(&text) else {
         return Ok(());
     };
@@ -242,6 +245,29 @@ pub(super) fn refresh_summary(dir: &Path, db: &sled::Db) -> Result<(), StoreErro
         source: std::io::Error::other(e),
     })?;
     crate::store::private_fs::replace(&path, &bytes).map_err(io(&path))
+}
+
+/// Whether the summary's run fields already match `run` (the usual case):
+/// read without building the step list, which is the bulk of the file.
+fn summary_is_current(text: &[u8], run: &crate::record::RunRecord) -> bool {
+    #[derive(serde::Deserialize)]
+    struct RunFields {
+        status: crate::record::RunStatus,
+        updated: String,
+        #[serde(default)]
+        waiting: Option<crate::record::Waiting>,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        rolling_back: bool,
+    }
+    serde_json::from_slice::<RunFields>(text).is_ok_and(|f| {
+        f.status == run.status
+            && f.updated == run.updated
+            && f.waiting == run.waiting
+            && f.error == run.error
+            && f.rolling_back == run.rollback.is_some()
+    })
 }
 
 /// The log as found.
