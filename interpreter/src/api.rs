@@ -327,9 +327,41 @@ fn open_for_exec(
     loader: impl FnOnce(&Path) -> Result<Source, Refused>,
 ) -> Result<Opened, Refused> {
     let session = store.open(id)?;
-    let (run, steps) = session.load()?;
-    let src = loader(Path::new(&run.runbook_path))?;
+    let run = session.load_run()?;
+    let (session, steps, src) = steps_and_source(session, &run, loader)?;
     Ok((session, run, steps, src))
+}
+
+/// The run's step records and its file, read side by side: the records are
+/// decoded on a thread of their own while this one reads, parses and checks
+/// the file (after 10,000 steps each takes tens of milliseconds). A store
+/// error is reported before a problem in the file, as when they were read
+/// one after the other.
+fn steps_and_source(
+    session: Box<dyn RunSession>,
+    run: &RunRecord,
+    loader: impl FnOnce(&Path) -> Result<Source, Refused>,
+) -> Result<(Box<dyn RunSession>, Vec<crate::record::StepRecord>, Source), Refused> {
+    let stopped = |what: &str| {
+        Refused::one(RunDiagnostic::new(
+            "runbook::run::internal",
+            format!("reading the run's step records {what}"),
+        ))
+    };
+    std::thread::scope(|scope| {
+        let records = std::thread::Builder::new()
+            .name("runbook-load".into())
+            .spawn_scoped(scope, move || {
+                let steps = session.load_steps();
+                (session, steps)
+            })
+            .map_err(|e| stopped(&format!("could not start: {e}")))?;
+        let src = loader(Path::new(&run.runbook_path));
+        let (session, steps) = records
+            .join()
+            .map_err(|_| stopped("stopped unexpectedly"))?;
+        Ok((session, steps?, src?))
+    })
 }
 
 /// A run picked up again (resume, rollback), planned against its file: its
@@ -411,7 +443,7 @@ pub async fn resume(
     ov: Overrides,
 ) -> Result<Finished, Refused> {
     let session = opts.store.open(id)?;
-    let (mut run, mut steps) = session.load()?;
+    let mut run = session.load_run()?;
     match run.status {
         RunStatus::Succeeded => {
             println!("run {id} already succeeded");
@@ -441,7 +473,7 @@ pub async fn resume(
         }
         _ => {}
     }
-    let src = loader(Path::new(&run.runbook_path))?;
+    let (session, mut steps, src) = steps_and_source(session, &run, loader)?;
     let r = replan(&src, &opts, &*session, &run, &mut steps, &ov, true)?;
     run.hash = src.hash();
     run.status = RunStatus::Running;
@@ -491,7 +523,7 @@ pub struct Approved {
 /// Record yes for the `confirm` a waiting run is paused at.
 pub fn approve(store: &dyn Store, id: &str) -> Result<Approved, Refused> {
     let mut session = store.open(id)?;
-    let (mut run, _) = session.load()?;
+    let mut run = session.load_run()?;
     let Some(waiting) = run
         .waiting
         .clone()

@@ -64,8 +64,11 @@ impl RunSession for RecordingSession {
     fn id(&self) -> &str {
         self.inner.id()
     }
-    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError> {
-        self.inner.load()
+    fn load_run(&self) -> Result<RunRecord, StoreError> {
+        self.inner.load_run()
+    }
+    fn load_steps(&self) -> Result<Vec<StepRecord>, StoreError> {
+        self.inner.load_steps()
     }
     fn put_run(&mut self, run: &RunRecord) -> Result<(), StoreError> {
         self.inner.put_run(run)

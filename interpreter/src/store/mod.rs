@@ -97,8 +97,16 @@ pub trait Store: Send + Sync {
 /// Exclusive, locked access to one run. Dropping it releases the lock.
 pub trait RunSession: Send {
     fn id(&self) -> &str;
-    /// The run and all its step records (main and rollback steps).
-    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError>;
+    /// The run record.
+    fn load_run(&self) -> Result<RunRecord, StoreError>;
+    /// All the run's step records (main and rollback steps). Separate from
+    /// [`RunSession::load_run`] so that resume can decode them on a thread
+    /// of their own while it parses the runbook.
+    fn load_steps(&self) -> Result<Vec<StepRecord>, StoreError>;
+    /// The run and all its step records.
+    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError> {
+        Ok((self.load_run()?, self.load_steps()?))
+    }
     /// Stage the run record (durable at the next commit).
     fn put_run(&mut self, run: &RunRecord) -> Result<(), StoreError>;
     /// Stage a step record (durable at the next commit).

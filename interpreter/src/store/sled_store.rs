@@ -519,12 +519,15 @@ impl RunSession for SledSession {
         &self.id
     }
 
-    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError> {
-        let err = |e| sled_error(&self.id, &self.db_path, e);
+    fn load_run(&self) -> Result<RunRecord, StoreError> {
         let run_bytes = self
             .committed(RUN_KEY)?
             .ok_or_else(|| self.corrupt("the run record is missing".into()))?;
-        let run: RunRecord = self.decode(RUN_KEY, &run_bytes)?;
+        self.decode(RUN_KEY, &run_bytes)
+    }
+
+    fn load_steps(&self) -> Result<Vec<StepRecord>, StoreError> {
+        let err = |e| sled_error(&self.id, &self.db_path, e);
         let is_step = |k: &[u8]| k.starts_with(b"step/") || k.starts_with(b"rb/");
         let mut steps = Vec::new();
         for prefix in [&b"step/"[..], &b"rb/"[..]] {
@@ -538,7 +541,7 @@ impl RunSession for SledSession {
         for (k, v) in self.pending.iter().filter(|(k, _)| is_step(k)) {
             steps.push(self.decode::<StepRecord>(k, v)?);
         }
-        Ok((run, steps))
+        Ok(steps)
     }
 
     fn put_run(&mut self, run: &RunRecord) -> Result<(), StoreError> {

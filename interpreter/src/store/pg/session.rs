@@ -189,7 +189,7 @@ impl RunSession for PgSession {
         &self.shared.id
     }
 
-    fn load(&self) -> Result<(RunRecord, Vec<StepRecord>), StoreError> {
+    fn load_run(&self) -> Result<RunRecord, StoreError> {
         let shared = self.shared.clone();
         request(&self.worker, &self.shared, async move {
             let client = shared.client.lock().await;
@@ -199,7 +199,15 @@ impl RunSession for PgSession {
                 .await
                 .map_err(|e| shared.failed(&e))?
                 .ok_or_else(|| not_found(&shared.target, id))?;
-            let run: RunRecord = decode(&shared.target, id, "run", run.get(0))?;
+            decode(&shared.target, id, "run", run.get(0))
+        })
+    }
+
+    fn load_steps(&self) -> Result<Vec<StepRecord>, StoreError> {
+        let shared = self.shared.clone();
+        request(&self.worker, &self.shared, async move {
+            let client = shared.client.lock().await;
+            let id = &shared.id;
             let rows = client
                 .query(
                     "SELECT key, record FROM runbook_steps WHERE run_id = $1 ORDER BY key",
@@ -212,7 +220,7 @@ impl RunSession for PgSession {
                 let key: String = row.get(0);
                 steps.push(decode(&shared.target, id, &key, row.get(1))?);
             }
-            Ok((run, steps))
+            Ok(steps)
         })
     }
 
