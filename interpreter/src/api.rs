@@ -332,6 +332,9 @@ fn open_for_exec(
     Ok((session, run, steps, src))
 }
 
+/// A locked run's session, its step records and its file.
+type StepsAndSource = (Box<dyn RunSession>, Vec<crate::record::StepRecord>, Source);
+
 /// The run's step records and its file, read side by side: the records are
 /// decoded on a thread of their own while this one reads, parses and checks
 /// the file (after 10,000 steps each takes tens of milliseconds). A store
@@ -341,7 +344,7 @@ fn steps_and_source(
     session: Box<dyn RunSession>,
     run: &RunRecord,
     loader: impl FnOnce(&Path) -> Result<Source, Refused>,
-) -> Result<(Box<dyn RunSession>, Vec<crate::record::StepRecord>, Source), Refused> {
+) -> Result<StepsAndSource, Refused> {
     let stopped = |what: &str| {
         Refused::one(RunDiagnostic::new(
             "runbook::run::internal",
