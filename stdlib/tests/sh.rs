@@ -350,23 +350,11 @@ fn watchers_of(runner: i32) -> Vec<i32> {
 #[test]
 fn the_spare_watcher_of_a_killed_runner_leaves_too() {
     let dir = tempfile::tempdir().unwrap();
-    let mut runner = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "helper_runner_blocked_in_sh",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("RUNBOOK_SH_TEST_DIR", dir.path())
-        .env(
-            "RUNBOOK_SH_TEST_SCRIPT",
-            r#"sh("cut -d' ' -f5 /proc/$$/stat > group")"#,
-        )
-        .env("RUNBOOK_SH_TEST_IDLE", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut runner = helper_runner(
+        dir.path(),
+        r#"sh("cut -d' ' -f5 /proc/$$/stat > group")"#,
+        true,
+    );
     let runner_pid = i32::try_from(runner.id()).unwrap();
     assert!(wait_file(&dir.path().join("idle"), LONG).is_some());
     let used: i32 = wait_file(&dir.path().join("group"), LONG)
@@ -430,25 +418,33 @@ fn helper_runner_blocked_in_sh() {
     }
 }
 
+/// Start [`helper_runner_blocked_in_sh`] in a child process running
+/// `script` in `dir`; `idle`: it stays (between steps) once done.
+fn helper_runner(dir: &std::path::Path, script: &str, idle: bool) -> std::process::Child {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "helper_runner_blocked_in_sh",
+        "--ignored",
+        "--nocapture",
+    ])
+    .env("RUNBOOK_SH_TEST_DIR", dir)
+    .env("RUNBOOK_SH_TEST_SCRIPT", script)
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    if idle {
+        cmd.env("RUNBOOK_SH_TEST_IDLE", "1");
+    }
+    cmd.spawn().unwrap()
+}
+
 /// `kill -9` a runner blocked in `script` (which writes its shell's pid to
 /// `sh.pid` once everything it starts runs) and check that every process of
 /// the command's group dies: the shell, what it waits for, what it put in
 /// the background, and the watcher.
 fn killed_runner_takes_the_group_down(script: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let mut runner = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "helper_runner_blocked_in_sh",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("RUNBOOK_SH_TEST_DIR", dir.path())
-        .env("RUNBOOK_SH_TEST_SCRIPT", script)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut runner = helper_runner(dir.path(), script, false);
     let shell: i32 = wait_file(&dir.path().join("sh.pid"), LONG)
         .unwrap()
         .trim()
